@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+// caption: image captioning in one native program (CNN encoder + RNN decoder + alignment scorer).
+import PackageDescription
+
+let package = Package(
+    name: "caption",
+    products: [
+        .executable(name: "caption", targets: ["CaptionCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shims: libjpeg / libpng report errors by longjmp; these catch it and return a code.
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+
+        .target(name: "ImageDecoding", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        .target(name: "Weights", dependencies: ["Tensors"]),
+        .target(name: "Encoder", dependencies: ["ImageDecoding", "Tensors", "Weights"]),
+        .target(name: "Evaluation"),
+        .executableTarget(
+            name: "CaptionCLI",
+            dependencies: [
+                "ImageDecoding", "Tensors", "Weights", "Encoder", "Evaluation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "ImageDecodingTests", dependencies: ["ImageDecoding"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "WeightsTests", dependencies: ["Weights", "Tensors"]),
+        .testTarget(name: "EncoderTests", dependencies: ["Encoder", "ImageDecoding", "Tensors", "Weights"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "CaptionCLITests", dependencies: ["CaptionCLI"]),
+    ]
+)
