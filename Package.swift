@@ -21,10 +21,11 @@ let package = Package(
         .target(name: "Weights", dependencies: ["Tensors"]),
         .target(name: "Encoder", dependencies: ["ImageDecoding", "Tensors", "Weights"]),
         .target(name: "Evaluation"),
+        .target(name: "Training", dependencies: ["Tensors"]),
         .executableTarget(
             name: "CaptionCLI",
             dependencies: [
-                "ImageDecoding", "Tensors", "Weights", "Encoder", "Evaluation",
+                "ImageDecoding", "Tensors", "Weights", "Encoder", "Evaluation", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -33,6 +34,7 @@ let package = Package(
         .testTarget(name: "WeightsTests", dependencies: ["Weights", "Tensors"]),
         .testTarget(name: "EncoderTests", dependencies: ["Encoder", "ImageDecoding", "Tensors", "Weights"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensors"]),
         .testTarget(name: "CaptionCLITests", dependencies: ["CaptionCLI"]),
     ]
 )

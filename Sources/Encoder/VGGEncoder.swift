@@ -1,0 +1,115 @@
+import Foundation
+import ImageDecoding
+import Tensors
+import Weights
+
+/// What the encoder gives for one image. All maps are HWC, so each spatial cell ("region") is a
+/// contiguous 512-vector.
+public struct EncoderOutput: Sendable {
+    /// conv5_3 after ReLU, `[14, 14, 512]` at 224 × 224.
+    public var conv5: Tensor
+    /// pool5 = 2×2 max pool of conv5, `[7, 7, 512]`: the 49 region vectors.
+    public var pool5: Tensor
+    /// Mean of pool5 over its 49 cells, `[512]`: the whole-image vector.
+    public var imageVector: Tensor
+}
+
+/// VGG16's 13 convolution layers on imported ImageNet weights (see `VGG16Layout`).
+///
+/// Shapes at 224 × 224: `[224,224,3] → conv1 → [112,112,64] → conv2 → [56,56,128] → conv3 →
+/// [28,28,256] → conv4 → [14,14,512] → conv5_1..3 → conv5 [14,14,512] → pool → pool5 [7,7,512]`.
+public struct VGGEncoder: Sendable {
+    /// The 13 conv layers, in `VGG16Layout.convLayers` order.
+    public let convs: [Conv2D]
+    /// How photos are normalized for these weights (from the weight file's metadata).
+    public let convention: InputConvention
+
+    /// Builds the encoder from tensors named `conv1_1.weight` [64,3,3,3], `conv1_1.bias` [64], …
+    /// (OIHW), checking every name and shape against `VGG16Layout`.
+    public init(weights: [String: Tensor], convention: InputConvention = .keras) throws {
+        convs = try VGG16Layout.convLayers.map { layer in
+            Conv2D(weight: try Self.tensor(weights, layer.weightName, layer.weightShape),
+                   bias: try Self.tensor(weights, layer.biasName, layer.biasShape))
+        }
+        self.convention = convention
+    }
+
+    /// Loads a weight file written by `caption import-weights`; its metadata says which input
+    /// convention (Keras "caffe" BGR, or torchvision RGB) the weights expect.
+    public init(contentsOf url: URL) throws {
+        let file = try SafeTensorsFile.read(contentsOf: url)
+        let convention: InputConvention
+        switch (file.metadata["input_channel_order"], file.metadata["preprocessing"]) {
+        case (nil, nil), ("BGR", "caffe"): convention = .keras
+        case ("RGB", "torch"): convention = .torch
+        case let (order, preprocessing):
+            throw EncoderError.unknownConvention(order: order ?? "none", preprocessing: preprocessing ?? "none")
+        }
+        try self.init(weights: file.tensors, convention: convention)
+    }
+
+    private static func tensor(_ weights: [String: Tensor], _ name: String, _ shape: [Int]) throws -> Tensor {
+        guard let tensor = weights[name] else { throw EncoderError.missingWeight(name) }
+        guard tensor.shape == shape else { throw EncoderError.wrongShape(name, expected: shape, found: tensor.shape) }
+        return tensor
+    }
+
+    /// Runs the conv base on one preprocessed `[H, W, 3]` tensor (H, W ≥ 32), parallelizing each
+    /// layer over `workers` threads.
+    public func encode(_ input: Tensor, workers: Int = Parallel.workers) -> EncoderOutput {
+        precondition(input.shape.count == 3 && input.shape[2] == 3 && input.shape[0] >= 32 && input.shape[1] >= 32,
+                     "VGGEncoder expects [H ≥ 32, W ≥ 32, 3], got \(input.shape)")
+        var x = input
+        var conv5 = x
+        for (conv, layer) in zip(convs, VGG16Layout.convLayers) {
+            x = conv(x, relu: true, workers: workers)
+            if layer.name == "conv5_3" { conv5 = x }
+            if VGG16Layout.poolAfter.contains(layer.name) { x = Pooling.maxPool2x2(x) }
+        }
+        return EncoderOutput(conv5: conv5, pool5: x, imageVector: Pooling.meanPool(x))
+    }
+
+    /// Encodes a photo: resize to 224 × 224, the weights' normalization, conv base.
+    public func encode(_ image: Image, workers: Int = Parallel.workers) -> EncoderOutput {
+        encode(Preprocess.tensor(from: image, convention: convention), workers: workers)
+    }
+
+    /// Encodes several photos (see `encode(batch:)` for tensors).
+    public func encode(batch images: [Image]) -> [EncoderOutput] {
+        encode(batch: images.map { Preprocess.tensor(from: $0, convention: convention) })
+    }
+
+    /// Encodes several preprocessed inputs. With at least as many inputs as cores, each core runs
+    /// whole images (no per-layer synchronization); otherwise each layer is split across cores.
+    public func encode(batch inputs: [Tensor]) -> [EncoderOutput] {
+        let workers = Parallel.workers
+        guard inputs.count >= workers else { return inputs.map { encode($0, workers: workers) } }
+        var outputs = [EncoderOutput?](repeating: nil, count: inputs.count)
+        outputs.withUnsafeMutableBufferPointer { buffer in
+            let target = UncheckedSendable(buffer)
+            Parallel.forEach(inputs.count) { i in
+                target.value[i] = encode(inputs[i], workers: 1)
+            }
+        }
+        return outputs.map { $0! }
+    }
+}
+
+/// Weight-file problems the encoder finds when it loads.
+public enum EncoderError: Error, CustomStringConvertible {
+    case missingWeight(String)
+    case wrongShape(String, expected: [Int], found: [Int])
+    case unknownConvention(order: String, preprocessing: String)
+
+    public var description: String {
+        switch self {
+        case .missingWeight(let name):
+            return "weight '\(name)' is missing (not a VGG16 weight file?)"
+        case .wrongShape(let name, let expected, let found):
+            return "weight '\(name)' has shape \(found), VGG16 needs \(expected)"
+        case .unknownConvention(let order, let preprocessing):
+            return "unknown input convention (input_channel_order \(order), preprocessing \(preprocessing)); "
+                + "expected BGR/caffe or RGB/torch"
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Dispatch
+
+/// Splits independent work across the machine's cores.
+public enum Parallel {
+    /// Number of workers: one per core the process may use.
+    public static let workers: Int = max(1, sysconf_nprocessors())
+
+    /// Runs `body(i)` for i in 0..<count, spread over up to `workers` threads, and returns when
+    /// all are done. With `count == 1` it runs inline, so callers need no special case.
+    public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 1 {
+            if count == 1 { body(0) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
+        }
+    }
+}
+
+/// Marks a value as safe to share with `Parallel.forEach` workers. Callers guarantee that
+/// workers touch disjoint memory (each writes its own slice of an output).
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}
+
+#if canImport(Glibc)
+import Glibc
+private func sysconf_nprocessors() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+#else
+import Foundation
+private func sysconf_nprocessors() -> Int { ProcessInfo.processInfo.activeProcessorCount }
+#endif

@@ -1,0 +1,101 @@
+import Foundation
+import ImageDecoding
+import Testing
+
+/// Broken, hostile or non-image files throw the right ``ImageDecodingError`` with a message
+/// that names the problem, and never crash, exit or allocate what a header claims.
+@Suite struct BadFileTests {
+    @Test func emptyFile() throws {
+        let error = try decodingError("bad/empty.jpg")
+        #expect(error == .emptyFile)
+        #expect(error?.description == "empty file")
+    }
+
+    @Test func textFileWithJPEGName() throws {
+        let error = try decodingError("bad/text.jpg")
+        #expect(error == .unknownFormat)
+        #expect(error?.description == "not a JPEG or PNG image")
+    }
+
+    @Test(arguments: [
+        ("bad/jpeg_signature_only.jpg", "Premature end of JPEG file"),
+        ("bad/truncated.jpg", "Premature end of JPEG file"),
+        ("bad/truncated_progressive.jpg", "Premature end of JPEG file"),
+        ("bad/bad_huffman.jpg", "Bogus Huffman table definition"),
+        ("bad/truncated.png", "truncated PNG"),
+        ("bad/bad_crc.png", "IDAT: CRC error"),
+    ])
+    func corruptFileReportsLibraryMessage(_ name: String, _ message: String) throws {
+        let error = try decodingError(name)
+        guard case let .corrupt(text) = error else {
+            Issue.record("\(name): expected .corrupt, got \(String(describing: error))")
+            return
+        }
+        #expect(text.contains(message), "\(name): \(text)")
+        #expect(error?.description == "cannot decode image: \(text)")
+        #expect(error?.description.contains("\n") == false)
+    }
+
+    @Test(arguments: [
+        ("bad/bomb.png", 100_000, 100_000),
+        ("bad/bomb.jpg", 65_000, 65_000),
+    ])
+    func decompressionBombIsRefusedFromItsHeader(_ name: String, _ width: Int, _ height: Int) throws {
+        let data = try Fixtures.data(name)
+        #expect(data.count < 1_000)
+        let clock = ContinuousClock()
+        var error: ImageDecodingError?
+        let elapsed = clock.measure {
+            error = #expect(throws: ImageDecodingError.self) { try ImageDecoder.decode(data) }
+        }
+        #expect(error == .tooLarge(width: width, height: height, limit: ImageDecoder.defaultMaxPixels))
+        #expect(error?.description == "image is \(width)x\(height) pixels, more than the limit of 100000000 pixels")
+        #expect(elapsed < .milliseconds(100), "refusing took \(elapsed)")
+    }
+
+    @Test func pixelLimitIsInclusive() throws {
+        // png/rgb.png is 17 x 13 = 221 pixels.
+        let data = try Fixtures.data("png/rgb.png")
+        #expect(try ImageDecoder.decode(data, maxPixels: 221).width == 17)
+        #expect(throws: ImageDecodingError.tooLarge(width: 17, height: 13, limit: 220)) {
+            try ImageDecoder.decode(data, maxPixels: 220)
+        }
+    }
+
+    @Test func formatComesFromBytesNotName() throws {
+        let image = try ImageDecoder.decode(contentsOf: Fixtures.url("misnamed_png.jpg"))
+        #expect(image == (try Fixtures.expected(for: "png/rgb.png").image))
+    }
+
+    @Test func missingFileIsUnreadable() {
+        let error = #expect(throws: ImageDecodingError.self) {
+            try ImageDecoder.decode(contentsOf: Fixtures.url("no/such/file.jpg"))
+        }
+        guard case let .unreadable(reason) = error else {
+            Issue.record("expected .unreadable, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.localizedCaseInsensitiveContains("no such file"), "\(reason)")
+    }
+
+    @Test func directoryIsUnreadable() {
+        let error = #expect(throws: ImageDecodingError.self) {
+            try ImageDecoder.decode(contentsOf: Fixtures.directory)
+        }
+        guard case let .unreadable(reason) = error else {
+            Issue.record("expected .unreadable, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.localizedCaseInsensitiveContains("directory"), "\(reason)")
+    }
+
+    @Test func indexListsEveryBadFileTested() throws {
+        // Keeps this suite and the fixture script in step.
+        let tested: Set = [
+            "bad/empty.jpg", "bad/text.jpg", "bad/jpeg_signature_only.jpg", "bad/truncated.jpg",
+            "bad/truncated_progressive.jpg", "bad/bad_huffman.jpg", "bad/truncated.png",
+            "bad/bad_crc.png", "bad/bomb.png", "bad/bomb.jpg",
+        ]
+        #expect(Set(try Fixtures.index().bad.keys) == tested)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import Tensors
+
+@Suite struct PoolingAndMathTests {
+    @Test func maxPoolTakesEachWindowsMaxAndDropsOddEdges() {
+        // [3, 5, 2]: values encode position so each window's max is known.
+        let x = Tensor(shape: [3, 5, 2], data: (0..<30).map { Float($0 % 7) - Float($0 / 10) })
+        let out = Pooling.maxPool2x2(x)
+        #expect(out.shape == [1, 2, 2])
+        for ox in 0..<2 {
+            for c in 0..<2 {
+                var want = -Float.infinity
+                for dy in 0..<2 { for dx in 0..<2 { want = max(want, x.data[(dy * 5 + 2 * ox + dx) * 2 + c]) } }
+                #expect(out.data[ox * 2 + c] == want)
+            }
+        }
+    }
+
+    @Test func meanAndMaxPoolOverPositions() {
+        let x = Tensor(shape: [2, 2, 3], data: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+        #expect(Pooling.meanPool(x).data == [5.5, 6.5, 7.5])
+        #expect(Pooling.maxPool(x).data == [10, 11, 12])
+    }
+
+    @Test(arguments: [false, true], [false, true])
+    func matmulMatchesNaiveProduct(transposeSelf: Bool, transposeOther: Bool) {
+        let (m, k, n) = (5, 7, 3)
+        let a = OpTest.random(transposeSelf ? [k, m] : [m, k], seed: 1)
+        let b = OpTest.random(transposeOther ? [n, k] : [k, n], seed: 2)
+        let got = a.matmul(b, transposeSelf: transposeSelf, transposeOther: transposeOther)
+        var want = [Float](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for j in 0..<n {
+                for p in 0..<k {
+                    let av = transposeSelf ? a.data[p * m + i] : a.data[i * k + p]
+                    let bv = transposeOther ? b.data[j * k + p] : b.data[p * n + j]
+                    want[i * n + j] += av * bv
+                }
+            }
+        }
+        #expect(got.shape == [m, n])
+        #expect(OpTest.normalizedError(got.data, want) < 1e-6)
+    }
+
+    @Test func linearIsXWTransposePlusBias() {
+        let layer = Linear(weight: Tensor(shape: [2, 3], data: [1, 0, -1, 2, 1, 0]), bias: Tensor(shape: [2], data: [0.5, -1]))
+        let y = layer(Tensor(shape: [1, 3], data: [3, 4, 5]))
+        let want: [Float] = [-1.5, 9]  // [3 − 5 + 0.5, 6 + 4 − 1]
+        #expect(y.data == want)
+    }
+
+    @Test func softmaxRowsSumToOneAndSurviveLargeLogits() {
+        let x = Tensor(shape: [2, 3], data: [1000, 1001, 1002, -5, 0, 5])
+        let p = x.softmax()
+        for row in 0..<2 {
+            let sum = p.data[(row * 3)..<(row * 3 + 3)].reduce(0, +)
+            #expect(abs(sum - 1) < 1e-6)
+        }
+        let logp = x.logSoftmax()
+        #expect(logp.data.allSatisfy { $0.isFinite })
+        // log-softmax of (0, 1, 2) shifted by 1000 is unchanged.
+        let expected = log(exp(Float(0)) / (exp(0) + exp(1) + exp(2)))
+        #expect(abs(logp.data[0] - expected) < 1e-5)
+    }
+
+    @Test func splitMix64IsReproducibleAndUniform() {
+        var a = SplitMix64(seed: 42), b = SplitMix64(seed: 42)
+        let xs = (0..<1000).map { _ in a.nextUnit() }
+        #expect(xs == (0..<1000).map { _ in b.nextUnit() })
+        #expect(xs.allSatisfy { $0 >= 0 && $0 < 1 })
+        #expect(abs(xs.reduce(0, +) / 1000 - 0.5) < 0.05)
+    }
+}
