@@ -21,11 +21,12 @@ let package = Package(
         .target(name: "Weights", dependencies: ["Tensors"]),
         .target(name: "Encoder", dependencies: ["ImageDecoding", "Tensors", "Weights"]),
         .target(name: "Evaluation"),
-        .target(name: "Training", dependencies: ["Tensors"]),
+        .target(name: "Captioning", dependencies: ["Tensors", "Weights"]),
+        .target(name: "Training", dependencies: ["Captioning", "Encoder", "Evaluation", "ImageDecoding", "Tensors", "Weights"]),
         .executableTarget(
             name: "CaptionCLI",
             dependencies: [
-                "ImageDecoding", "Tensors", "Weights", "Encoder", "Evaluation", "Training",
+                "ImageDecoding", "Tensors", "Weights", "Encoder", "Evaluation", "Captioning", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -34,7 +35,8 @@ let package = Package(
         .testTarget(name: "WeightsTests", dependencies: ["Weights", "Tensors"]),
         .testTarget(name: "EncoderTests", dependencies: ["Encoder", "ImageDecoding", "Tensors", "Weights"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Tensors"]),
+        .testTarget(name: "CaptioningTests", dependencies: ["Captioning", "Tensors"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Captioning", "Tensors"]),
         .testTarget(name: "CaptionCLITests", dependencies: ["CaptionCLI"]),
     ]
 )

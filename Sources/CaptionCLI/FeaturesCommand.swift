@@ -3,6 +3,7 @@ import Encoder
 import Foundation
 import ImageDecoding
 import Tensors
+import Training
 import Weights
 
 /// `caption features IMAGE…`: the encoder's outputs for each photo.
@@ -16,7 +17,9 @@ struct FeaturesCommand: ParsableCommand {
 
         Output: one line per photo, in the order given. A summary by default; with --json one \
         JSON object per line {"image", "width", "height", "vector": [512 floats]}; with --out, a \
-        safetensors file holding "<image>.vector" [512] and "<image>.pool5" [7, 7, 512] per photo.
+        safetensors file holding "<image>.vector" [512] and "<image>.pool5" [7, 7, 512] per photo; \
+        with --cache, the features go into a feature cache (keyed by each file's SHA-256; photos \
+        already there are skipped, so an interrupted run resumes) that training reads.
         A photo that cannot be read prints `caption: error: <file>: <reason>` on stderr; the \
         others are still processed, and the exit status is 1.
 
@@ -24,6 +27,7 @@ struct FeaturesCommand: ParsableCommand {
           caption features examples/chelsea.jpg
           caption features - < photo.jpg
           caption features photos/*.jpg --out features.safetensors
+          caption features photos/*.jpg --cache .cache/photos.features
         """)
 
     @Argument(help: ArgumentHelp("JPEG or PNG files; - reads one image from stdin.", valueName: "image"))
@@ -35,6 +39,9 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the vectors and pool5 maps to this safetensors file.", valueName: "file"))
     var out: String?
 
+    @Option(help: ArgumentHelp("Add the features to this cache file instead of printing them.", valueName: "file"))
+    var cache: String?
+
     @Flag(help: "No progress bar on stderr.")
     var quiet = false
 
@@ -43,11 +50,15 @@ struct FeaturesCommand: ParsableCommand {
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image (or - for stdin)") }
         guard images.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("- (stdin) can be given only once") }
-        if json && out != nil { throw ValidationError("--json and --out are alternatives: choose one") }
+        if [json, out != nil, cache != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("--json, --out and --cache are alternatives: choose one")
+        }
+        if cache != nil && images.contains("-") { throw ValidationError("--cache needs files, not - (stdin)") }
     }
 
     func run() throws {
         let encoder = try EncoderLoader.load(imageOptions.weights)
+        if let cache { return try fillCache(cache, encoder: encoder) }
         let progress = ProgressBar(total: images.count, quiet: quiet)
         var saved: [String: Tensor] = [:]
         var failures = 0
@@ -82,6 +93,32 @@ struct FeaturesCommand: ParsableCommand {
             }
         }
         if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+extension FeaturesCommand {
+    /// `--cache`: encode what is not cached yet, report failures per file, print one summary line.
+    func fillCache(_ path: String, encoder: VGGEncoder) throws {
+        let featureCache: FeatureCache
+        do {
+            featureCache = try FeatureCache(url: URL(fileURLWithPath: path))
+        } catch {
+            reportError(path, "\(error)")
+            throw ExitCode(1)
+        }
+        let before = featureCache.count
+        var extractor = FeatureExtractor(encoder: encoder, cache: featureCache)
+        extractor.maxPixels = imageOptions.maxPixels
+        let progress = ProgressBar(total: images.count, quiet: quiet)
+        let result = try extractor.extract(images.map { URL(fileURLWithPath: $0) }) { done, failed in
+            progress.advance(by: done - progress.done, failed: failed - progress.failed)
+        }
+        progress.finish()
+        for failure in result.failures { reportError(failure.url.path, failure.reason) }
+        let added = featureCache.count - before
+        print("\(path): \(added) added, \(images.count - added - result.failures.count) already cached, "
+              + "\(result.failures.count) failed; \(featureCache.count) images in the cache")
+        if !result.failures.isEmpty { throw ExitCode(1) }
     }
 }
 

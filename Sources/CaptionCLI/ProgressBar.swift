@@ -11,7 +11,7 @@ final class ProgressBar {
     private let start = Date()
     private var lastDraw = Date.distantPast
     private(set) var done = 0
-    private var errors = 0
+    private(set) var failed = 0
 
     init(total: Int, unit: String = "img", quiet: Bool = false) {
         self.total = total
@@ -22,7 +22,7 @@ final class ProgressBar {
     /// Counts `count` finished items (`failed` of them errors) and redraws at most 10 times a second.
     func advance(by count: Int = 1, failed: Int = 0) {
         done += count
-        errors += failed
+        self.failed += failed
         guard enabled, done == total || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = Date()
         FileHandle.standardError.write(Data(("\r" + line() + "\u{1B}[K").utf8))
@@ -40,7 +40,7 @@ final class ProgressBar {
         let filled = total > 0 ? min(width, width * done / total) : 0
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let eta = rate > 0 ? Self.duration(Double(total - done) / rate) : "?"
-        let errorText = errors > 0 ? "  \(errors) failed" : ""
+        let errorText = failed > 0 ? "  \(failed) failed" : ""
         return "[\(bar)] \(done)/\(total)  \(String(format: "%.1f", rate)) \(unit)/s  ETA \(eta)\(errorText)"
     }
 

@@ -98,7 +98,7 @@ import Testing
         #expect(noImages.status == 2)
         let both = try CLI.run(["features", "--json", "--out", "x.safetensors", Self.photo])
         #expect(both.status == 2)
-        #expect(both.stderr.contains("--json and --out are alternatives"))
+        #expect(both.stderr.contains("--json, --out and --cache are alternatives"))
         let badLimit = try CLI.run(["features", "--max-pixels", "0", Self.photo])
         #expect(badLimit.status == 2)
     }
