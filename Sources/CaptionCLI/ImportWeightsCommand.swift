@@ -13,7 +13,8 @@ struct ImportWeightsCommand: ParsableCommand {
         conv1_1.weight … conv5_3.bias to a safetensors file, with a manifest beside it that \
         records the source's sha256. scripts/setup runs this on the pinned Keras VGG16 \
         (ImageNet weights, BGR "caffe" input). Other VGG16 exports import the same way \
-        (e.g. the ONNX model zoo's torchvision layout), but note their expected input.
+        (e.g. the ONNX model zoo's torchvision layout), and the encoder applies their RGB \
+        normalization instead.
 
         Example:
           caption import-weights .cache/vgg16.onnx
