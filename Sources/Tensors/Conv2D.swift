@@ -10,8 +10,7 @@
 /// - `winograd`: F(2×2, 3×3) (Lavin & Gray 2016), 2.25× fewer multiplies, as 16 sgemms over
 ///   transformed tiles (`WinogradConvolution`). Used for every layer with ≥ 16 input channels.
 ///
-/// The image is processed in bands of rows; each worker takes whole bands with its own scratch
-/// buffers sized to stay in cache, so memory-bound transforms and sgemms overlap on both cores.
+/// Both process the image in bands of rows sized to stay in cache, split across `workers`.
 public struct Conv2D: Sendable {
     /// How the convolution is computed; both give the same result to float rounding.
     public enum Algorithm: Sendable {
@@ -92,30 +91,6 @@ public struct Conv2D: Sendable {
                 }
                 (base + (1 + height) * paddedRowLength).initialize(repeating: 0, count: bottom * paddedRowLength)
                 count = rows * paddedRowLength
-            }
-        }
-    }
-
-    /// Splits `units` (rows or tile rows) into bands of at most `bytesPerUnit`-sized `budget`,
-    /// with at least one band per worker so no core idles on small late layers (14 × 14).
-    static func unitsPerBand(units: Int, bytesPerUnit: Int, budget: Int, workers: Int) -> Int {
-        let byBytes = max(1, budget / max(1, bytesPerUnit))
-        let byWorkers = (units + workers - 1) / max(1, workers)
-        return max(1, min(byBytes, byWorkers))
-    }
-
-    /// Runs `body(band, scratch)` for bands 0..<bands, worker w taking bands w, w + workers, …,
-    /// each worker with its own `scratchCount`-float scratch buffer.
-    static func forEachBand(_ bands: Int, workers: Int, scratchCount: Int,
-                            _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
-        let workerCount = min(workers, bands)
-        Parallel.forEach(workerCount) { worker in
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
-            defer { scratch.deallocate() }
-            var band = worker
-            while band < bands {
-                body(band, scratch)
-                band += workerCount
             }
         }
     }

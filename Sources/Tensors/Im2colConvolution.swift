@@ -4,7 +4,8 @@
 ///                = (col[P, 9·Cin] × kernel[9·Cin, Cout])[p, co]            (p = y·W + x)
 ///
 /// In HWC layout each pixel's three padded input rows are each one contiguous run of 3·Cin
-/// values, so the gather is three `memcpy`s per pixel.
+/// values, so the gather is three `memcpy`s per pixel. Each worker takes whole bands of rows
+/// with its own `col` buffer, so gathering and multiplying overlap on both cores.
 struct Im2colConvolution {
     let inChannels: Int, outChannels: Int, height: Int, width: Int
 
@@ -28,7 +29,7 @@ struct Im2colConvolution {
     /// `padded` is `[H+2, W+2, Cin]`; `output` is `[H, W, Cout]`.
     func run(padded: [Float], kernel: [Float], bias: [Float], relu: Bool, workers: Int, output: inout [Float]) {
         let k = 9 * inChannels, cout = outChannels, width = width, height = height
-        let rowsPerBand = Conv2D.unitsPerBand(units: height, bytesPerUnit: width * k * 4,
+        let rowsPerBand = Self.unitsPerBand(units: height, bytesPerUnit: width * k * 4,
                                               budget: Self.bandBytes, workers: workers)
         let bands = (height + rowsPerBand - 1) / rowsPerBand
         padded.withUnsafeBufferPointer { padded in
@@ -36,7 +37,7 @@ struct Im2colConvolution {
         bias.withUnsafeBufferPointer { bias in
         output.withUnsafeMutableBufferPointer { output in
             let shared = UncheckedSendable((padded.baseAddress!, kernel.baseAddress!, bias.baseAddress!, output.baseAddress!))
-            Conv2D.forEachBand(bands, workers: workers, scratchCount: rowsPerBand * width * k) { band, col in
+            Self.forEachBand(bands, workers: workers, scratchCount: rowsPerBand * width * k) { band, col in
                 let (padded, kernel, bias, output) = shared.value
                 let y0 = band * rowsPerBand, y1 = min(height, y0 + rowsPerBand)
                 let pixels = (y1 - y0) * width
@@ -58,6 +59,30 @@ struct Im2colConvolution {
                     (target + kh * run).update(from: padded + (y + kh) * paddedRowLength + x * cin, count: run)
                 }
                 target += k
+            }
+        }
+    }
+
+    /// Rows per band: a band's `col` within `budget` bytes, and at least one band per worker
+    /// so no core idles on small images.
+    private static func unitsPerBand(units: Int, bytesPerUnit: Int, budget: Int, workers: Int) -> Int {
+        let byBytes = max(1, budget / max(1, bytesPerUnit))
+        let byWorkers = (units + workers - 1) / max(1, workers)
+        return max(1, min(byBytes, byWorkers))
+    }
+
+    /// Runs `body(band, scratch)` for bands 0..<bands, worker w taking bands w, w + workers, …,
+    /// each worker with its own `scratchCount`-float scratch buffer.
+    private static func forEachBand(_ bands: Int, workers: Int, scratchCount: Int,
+                                    _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let workerCount = min(workers, bands)
+        Parallel.forEach(workerCount) { worker in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+            defer { scratch.deallocate() }
+            var band = worker
+            while band < bands {
+                body(band, scratch)
+                band += workerCount
             }
         }
     }
