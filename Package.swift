@@ -22,6 +22,7 @@ let package = Package(
         .target(name: "Encoder", dependencies: ["ImageDecoding", "Tensors", "Weights"]),
         .target(name: "Evaluation"),
         .target(name: "Captioning", dependencies: ["Tensors", "Weights"]),
+        .target(name: "Alignment", dependencies: ["Tensors"]),
         .target(name: "Training", dependencies: ["Captioning", "Encoder", "Evaluation", "ImageDecoding", "Tensors", "Weights"]),
         .executableTarget(
             name: "CaptionCLI",
@@ -36,6 +37,7 @@ let package = Package(
         .testTarget(name: "EncoderTests", dependencies: ["Encoder", "ImageDecoding", "Tensors", "Weights"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "CaptioningTests", dependencies: ["Captioning", "Tensors"]),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Evaluation", "Tensors"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Captioning", "Tensors"]),
         .testTarget(name: "CaptionCLITests", dependencies: ["CaptionCLI"]),
     ]

@@ -10,19 +10,21 @@ struct CaptionCommand: ParsableCommand {
         commandName: "caption",
         abstract: "Describe photos in words, natively: a VGG16 encoder and a recurrent decoder.",
         discussion: """
-        Until the trained captioner ships, `caption IMAGE…` prints a summary of the encoder's \
-        features for each photo (the same as `caption features`).
+        `caption IMAGE…` (the default subcommand, `images`) prints one caption a line; see \
+        `caption help images` for beam search, sampling and JSON output.
 
         Examples:
           caption examples/chelsea.jpg
+          caption *.jpg --json --n-best 3
           caption features photo.jpg --json
-          caption features *.jpg --out features.safetensors
-          caption import-weights vgg16.onnx
+          caption train captioner --data ../shared/datasets/flickr8k --out runs/flickr8k
+          caption evaluate captions --data ../shared/datasets/flickr8k --split dev
           caption bench encoder
         """,
         version: version,
-        subcommands: [FeaturesCommand.self, ImportWeightsCommand.self, BenchCommand.self],
-        defaultSubcommand: FeaturesCommand.self
+        subcommands: [CaptionImagesCommand.self, FeaturesCommand.self, TrainCommand.self, EvaluateCommand.self,
+                      SampleCommand.self, ImportWeightsCommand.self, BenchCommand.self],
+        defaultSubcommand: CaptionImagesCommand.self
     )
 
     /// Runs the command line. Exit status: 0 success, 1 bad input (reported per file on stderr),

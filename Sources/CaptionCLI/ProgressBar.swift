@@ -12,6 +12,8 @@ final class ProgressBar {
     private var lastDraw = Date.distantPast
     private(set) var done = 0
     private(set) var failed = 0
+    /// Shown after the counts, e.g. the current loss.
+    private var note = ""
 
     init(total: Int, unit: String = "img", quiet: Bool = false) {
         self.total = total
@@ -20,9 +22,10 @@ final class ProgressBar {
     }
 
     /// Counts `count` finished items (`failed` of them errors) and redraws at most 10 times a second.
-    func advance(by count: Int = 1, failed: Int = 0) {
+    func advance(by count: Int = 1, failed: Int = 0, note: String = "") {
         done += count
         self.failed += failed
+        self.note = note
         guard enabled, done == total || Date().timeIntervalSince(lastDraw) > 0.1 else { return }
         lastDraw = Date()
         FileHandle.standardError.write(Data(("\r" + line() + "\u{1B}[K").utf8))
@@ -41,7 +44,8 @@ final class ProgressBar {
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
         let eta = rate > 0 ? Self.duration(Double(total - done) / rate) : "?"
         let errorText = failed > 0 ? "  \(failed) failed" : ""
-        return "[\(bar)] \(done)/\(total)  \(String(format: "%.1f", rate)) \(unit)/s  ETA \(eta)\(errorText)"
+        let noteText = note.isEmpty ? "" : "  \(note)"
+        return "[\(bar)] \(done)/\(total)  \(String(format: "%.1f", rate)) \(unit)/s  ETA \(eta)\(errorText)\(noteText)"
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -24,13 +24,6 @@ import Testing
         #expect(result.stderr.isEmpty)
     }
 
-    @Test func defaultSubcommandIsFeatures() throws {
-        let plain = try CLI.run([Self.photo])
-        let explicit = try CLI.run(["features", Self.photo])
-        #expect(plain.status == 0)
-        #expect(plain.stdout == explicit.stdout)
-    }
-
     @Test func everyBadFileGetsOneErrorLineAndGoodFilesStillPrint() throws {
         let files = Self.bad.map { CLI.fixtures.appendingPathComponent($0.file).path }
         let result = try CLI.run(["features", files[0], Self.photo] + files.dropFirst() + [Self.photo])

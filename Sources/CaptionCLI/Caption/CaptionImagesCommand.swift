@@ -1,0 +1,102 @@
+import ArgumentParser
+import Captioning
+import Encoder
+import Foundation
+import ImageDecoding
+import Tensors
+
+/// `caption IMAGE…`: a sentence for each photo.
+struct CaptionImagesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "images",
+        abstract: "Caption photos (the default: `caption photo.jpg`).",
+        discussion: """
+        Prints one caption a line, in the order the photos were given; a photo that cannot be \
+        read prints `caption: error: <file>: <reason>` on stderr and an empty line on stdout, so \
+        lines still match the arguments, and the exit status is 1. With --json, one object a line:
+          {"image", "caption", "logprob", "score", "beams": [{"caption", "logprob", "score", "word_logprobs"}]}
+        or {"image", "error"} for a photo that failed. logprob is the natural-log probability of \
+        the caption including its end; score is logprob / length^α (= logprob with the default α 0).
+
+        Examples:
+          caption examples/chelsea.jpg
+          caption *.jpg --json --n-best 3
+          caption photo.jpg --sample --temperature 0.8 --seed 7
+          curl -s https://… | caption -
+        """)
+
+    @Argument(help: ArgumentHelp("JPEG or PNG files; - reads one image from stdin.", valueName: "image"))
+    var images: [String]
+
+    @Flag(help: "One JSON object per photo, with the n-best list and log-probabilities.")
+    var json = false
+
+    @Option(help: ArgumentHelp("A trained captioner: a .safetensors file or a training output folder (default: the shipped weights/captioner.safetensors).", valueName: "path"))
+    var model: String?
+
+    @OptionGroup var decoding: DecodingOptions
+    @OptionGroup var imageOptions: ImageOptions
+
+    @Flag(help: "No progress bar on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("give at least one image (or - for stdin)") }
+        guard images.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("- (stdin) can be given only once") }
+    }
+
+    func run() throws {
+        let captioner = try CaptionerLoader.load(model)
+        guard let features = captioner.features else {
+            reportError(model ?? "model", "a text-only language model cannot caption images; use `caption sample`")
+            throw ExitCode(1)
+        }
+        let encoder = try EncoderLoader.load(imageOptions.weights)
+        let progress = ProgressBar(total: images.count, quiet: quiet)
+        var rng = SplitMix64(seed: decoding.seed)
+        var failures = 0
+        for path in images {
+            let name = path == "-" ? "<stdin>" : path
+            let image: Image
+            do {
+                image = try ImageSource.decode(path, maxPixels: imageOptions.maxPixels)
+            } catch {
+                reportError(name, "\(error)")
+                print(json ? "{\"image\":\(JSONText.quoted(path)),\"error\":\(JSONText.quoted("\(error)"))}" : "")
+                failures += 1
+                progress.advance(failed: 1)
+                continue
+            }
+            let pool5 = encoder.encode(image).pool5
+            let feature = Tensor(shape: [features.size], data: features.vector(pool5: pool5))
+            let captions = decoding.decode(captioner.model, feature: feature, rng: &rng)
+            print(json ? CaptionJSON.line(image: path, captions: captions, file: captioner)
+                       : captioner.sentence(captions.first?.words ?? []))
+            progress.advance()
+        }
+        progress.finish()
+        if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+extension CaptionModelFile {
+    /// Word ids → the printed sentence.
+    func sentence(_ words: [Int]) -> String {
+        tokenizer.join(vocabulary.decode(words))
+    }
+}
+
+/// The `--json` line for one captioned photo.
+enum CaptionJSON {
+    static func line(image: String, captions: [DecodedCaption], file: CaptionModelFile) -> String {
+        func number(_ x: Float) -> String { String(format: "%.4f", x) }
+        let beams = captions.map { caption in
+            "{\"caption\":\(JSONText.quoted(file.sentence(caption.words))),\"logprob\":\(number(caption.logProbability)),"
+                + "\"score\":\(number(caption.score)),\"word_logprobs\":[\(caption.tokenLogProbabilities.map(number).joined(separator: ","))]}"
+        }
+        let best = captions.first
+        return "{\"image\":\(JSONText.quoted(image)),\"caption\":\(JSONText.quoted(file.sentence(best?.words ?? []))),"
+            + "\"logprob\":\(number(best?.logProbability ?? 0)),\"score\":\(number(best?.score ?? 0)),"
+            + "\"beams\":[\(beams.joined(separator: ","))]}"
+    }
+}

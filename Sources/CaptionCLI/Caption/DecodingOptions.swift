@@ -1,0 +1,55 @@
+import ArgumentParser
+import Captioning
+import Tensors
+
+/// How captions are decoded: beam search (default), greedy, or sampling.
+struct DecodingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Beams kept at each step (1–20). 3 is the best trade-off on Flickr8k dev; wider is slower and not better (see README).", valueName: "k"))
+    var beamSize = 3
+
+    @Option(help: ArgumentHelp("Captions to return per image, best first (at most --beam-size).", valueName: "n"))
+    var nBest = 1
+
+    @Option(help: ArgumentHelp("Longest caption, in words.", valueName: "words"))
+    var maxLength = 20
+
+    @Option(help: ArgumentHelp("Rank by logprob / length^α instead of logprob (0 = off; 0.7 favours longer captions).", valueName: "α"))
+    var lengthPenalty: Float = 0
+
+    @Option(help: ArgumentHelp("Never repeat an n-gram of this many words within a caption (0 = off; 2 blocks \"a dog a dog\").", valueName: "n"))
+    var noRepeatNgram = 0
+
+    @Flag(help: "Take the most likely word at each step (the same as --beam-size 1).")
+    var greedy = false
+
+    @Flag(help: "Sample words from the model's distribution instead of searching.")
+    var sample = false
+
+    @Option(help: ArgumentHelp("With --sample: below 1 is more conservative, above 1 more varied.", valueName: "t"))
+    var temperature: Float = 1
+
+    @Option(help: "With --sample: seed for repeatable samples.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard (1...20).contains(beamSize) else { throw ValidationError("--beam-size must be 1…20, got \(beamSize)") }
+        guard nBest >= 1 && nBest <= beamSize else { throw ValidationError("--n-best must be 1…--beam-size (\(beamSize)), got \(nBest)") }
+        guard maxLength >= 1 else { throw ValidationError("--max-length must be at least 1") }
+        guard noRepeatNgram >= 0 else { throw ValidationError("--no-repeat-ngram must be 0 or more") }
+        guard temperature > 0 else { throw ValidationError("--temperature must be positive, got \(temperature)") }
+        if greedy && sample { throw ValidationError("--greedy and --sample are alternatives: choose one") }
+    }
+
+    /// Decodes one image's (or, for a text-only model, no image's) captions, best first.
+    /// `rng` carries the sampling state across images so a batch is repeatable from --seed.
+    func decode(_ model: CaptionModel, feature: Tensor?, rng: inout SplitMix64) -> [DecodedCaption] {
+        // maxLength counts <end>, as in im2txt.
+        if sample {
+            return [Sampler(maxLength: maxLength + 1, noRepeatNgram: noRepeatNgram)
+                .sample(model, feature: feature, temperature: temperature, rng: &rng)]
+        }
+        let search = BeamSearch(beamSize: greedy ? 1 : beamSize, nBest: greedy ? 1 : nBest, maxLength: maxLength + 1,
+                                lengthPenalty: lengthPenalty, noRepeatNgram: noRepeatNgram)
+        return search.search(model, feature: feature)
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Tensors
+import Weights
+
+/// A trained captioner on disk: one safetensors file holding the parameters, the vocabulary, the
+/// tokenizer mode, the model config and the image-feature statistics, so a model and its
+/// vocabulary can never mismatch. The one loader train, caption, evaluate and sample all use.
+///
+/// Tensors: the model's parameters by name, plus `feature.mean` and `feature.std`.
+/// Metadata: `format` = `caption-captioner-1`, `config` (JSON), `vocabulary` (one word a line,
+/// in id order), `tokenizer` (words | characters), `feature_pooling`, and free-form `info.*`
+/// entries (training command, dev scores).
+public struct CaptionModelFile: Sendable {
+    public static let format = "caption-captioner-1"
+
+    public var model: CaptionModel
+    public var vocabulary: Vocabulary
+    public var tokenizer: Tokenizer
+    /// nil for a text-only language model.
+    public var features: ImageFeatureSpec?
+    /// Free-form facts shown by `caption --model DIR --info`: training command, dev scores, …
+    public var info: [String: String]
+
+    public init(model: CaptionModel, vocabulary: Vocabulary, tokenizer: Tokenizer,
+                features: ImageFeatureSpec?, info: [String: String] = [:]) {
+        precondition(vocabulary.count == model.config.vocabularySize, "vocabulary and model disagree on size")
+        self.model = model
+        self.vocabulary = vocabulary
+        self.tokenizer = tokenizer
+        self.features = features
+        self.info = info
+    }
+
+    public func write(to url: URL, dtype: SafeTensorsDType = .f32) throws {
+        var tensors = model.parameters
+        var metadata = [
+            "format": Self.format,
+            "config": String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self),
+            "vocabulary": vocabulary.serialized,
+            "tokenizer": tokenizer.mode.rawValue,
+        ]
+        if let features {
+            tensors["feature.mean"] = Tensor(shape: [features.size], data: features.mean)
+            tensors["feature.std"] = Tensor(shape: [features.size], data: features.std)
+            metadata["feature_pooling"] = features.pooling.rawValue
+        }
+        for (key, value) in info { metadata["info.\(key)"] = value }
+        try SafeTensorsFile.write(tensors, metadata: metadata, to: url, dtype: dtype)
+    }
+
+    public static func read(contentsOf url: URL) throws -> CaptionModelFile {
+        let file = try SafeTensorsFile.read(contentsOf: url)
+        func field(_ key: String) throws -> String {
+            guard let value = file.metadata[key] else { throw CaptionModelFileError("metadata '\(key)' is missing (not a captioner file?)") }
+            return value
+        }
+        guard try field("format") == format else {
+            throw CaptionModelFileError("format '\(file.metadata["format"] ?? "")' is not \(format)")
+        }
+        let config: CaptionModel.Config
+        do {
+            config = try JSONDecoder().decode(CaptionModel.Config.self, from: Data(try field("config").utf8))
+        } catch let error as CaptionModelFileError {
+            throw error
+        } catch {
+            throw CaptionModelFileError("metadata 'config' is not a valid model config")
+        }
+        let vocabulary = try Vocabulary(serialized: try field("vocabulary"))
+        guard let mode = Tokenizer.Mode(rawValue: try field("tokenizer")) else {
+            throw CaptionModelFileError("unknown tokenizer '\(file.metadata["tokenizer"] ?? "")'")
+        }
+        var parameters = file.tensors
+        var features: ImageFeatureSpec?
+        if let poolingName = file.metadata["feature_pooling"] {
+            guard let pooling = ImageFeatureSpec.Pooling(rawValue: poolingName) else {
+                throw CaptionModelFileError("unknown feature pooling '\(poolingName)'")
+            }
+            let size = ImageFeatureSpec.size(of: pooling)
+            let mean = try file.tensor("feature.mean", shape: [size]), std = try file.tensor("feature.std", shape: [size])
+            features = ImageFeatureSpec(pooling: pooling, mean: mean.data, std: std.data)
+        }
+        parameters["feature.mean"] = nil
+        parameters["feature.std"] = nil
+        guard vocabulary.count == config.vocabularySize else {
+            throw CaptionModelFileError("vocabulary has \(vocabulary.count) words, the model \(config.vocabularySize)")
+        }
+        let model = try CaptionModel(config: config, parameters: parameters)
+        var info: [String: String] = [:]
+        for (key, value) in file.metadata where key.hasPrefix("info.") { info[String(key.dropFirst(5))] = value }
+        return CaptionModelFile(model: model, vocabulary: vocabulary, tokenizer: Tokenizer(mode: mode),
+                                features: features, info: info)
+    }
+}
+
+/// A captioner file that cannot be used, with the reason.
+public struct CaptionModelFileError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

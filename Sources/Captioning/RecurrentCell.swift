@@ -1,0 +1,146 @@
+import Tensors
+
+/// Which recurrence a `CaptionModel` runs, and how many gate blocks its fused weight has.
+public enum CellKind: String, Sendable, Codable, CaseIterable {
+    /// Long short-term memory (Hochreiter & Schmidhuber 1997), the Show and Tell default: 4 gates.
+    case lstm
+    /// Gated recurrent unit (Cho et al. 2014), cuDNN's "linear before reset" form: 3 gates.
+    case gru
+    /// Elman network with tanh: 1 gate.
+    case rnn
+
+    /// G: the fused weight is `[E+H, G·H]`.
+    public var gateCount: Int {
+        switch self {
+        case .lstm: 4
+        case .gru: 3
+        case .rnn: 1
+        }
+    }
+
+    /// Whether the state carries an LSTM memory cell `c` besides `h`.
+    public var hasMemory: Bool { self == .lstm }
+}
+
+/// What a cell's forward step keeps for its backward step, for a batch of B rows.
+///
+/// Every cell stores the concatenated input and its activated gates; the other fields are used
+/// by the cells noted.
+public struct CellCache: Sendable {
+    /// `[x, h_prev]` `// [B, E+H]`: the left operand of the fused gate GEMM.
+    public var input: Tensor
+    /// Gate activations after their nonlinearity `// [B, G·H]`.
+    public var gates: Tensor
+    /// LSTM: `c_prev` `// [B, H]`. Nil for other cells.
+    public var previousMemory: Tensor?
+    /// LSTM: `tanh(c)`; GRU: `h_prev·W_hn`, the recurrent part of the candidate `// [B, H]`.
+    public var auxiliary: Tensor?
+
+    public init(input: Tensor, gates: Tensor, previousMemory: Tensor? = nil, auxiliary: Tensor? = nil) {
+        self.input = input
+        self.gates = gates
+        self.previousMemory = previousMemory
+        self.auxiliary = auxiliary
+    }
+}
+
+/// Gradients of a cell's two parameter tensors, accumulated over the steps of a sequence.
+public struct CellGradients: Sendable {
+    /// dL/dW `// [E+H, G·H]`.
+    public var weight: Tensor
+    /// dL/db `// [G·H]`.
+    public var bias: Tensor
+
+    /// Zeros shaped like `cell`'s parameters.
+    public init(zerosFor cell: some RecurrentCell) {
+        weight = Tensor(shape: cell.weight.shape)
+        bias = Tensor(shape: cell.bias.shape)
+    }
+}
+
+/// One step of a recurrence over a batch, with a hand-written backward pass (neuraltalk2 style:
+/// `forward` returns the new state and a cache, `backward` takes that cache back).
+///
+/// All gate pre-activations come from one fused weight:
+///
+///     a = [x, h_prev] · W + b        // [B, E+H] × [E+H, G·H] → [B, G·H]
+///
+/// so a step costs one GEMM (the GRU, whose reset gate scales only the recurrent half of its
+/// candidate, splits that same GEMM in two along K; see `GRUCell`). Parameters are named
+/// `"<kind>.weight"` `[E+H, G·H]` and `"<kind>.bias"` `[G·H]`, gate blocks side by side in columns.
+public protocol RecurrentCell: Sendable {
+    /// Which recurrence this is; also the prefix of the parameter names.
+    static var kind: CellKind { get }
+    /// E: width of the input `x`.
+    var inputSize: Int { get }
+    /// H: width of the hidden state `h`.
+    var hiddenSize: Int { get }
+    /// Fused gate weight `// [E+H, G·H]`.
+    var weight: Tensor { get set }
+    /// Fused gate bias `// [G·H]`.
+    var bias: Tensor { get set }
+
+    /// Wraps existing parameters; `weight` must be `[inputSize + H, G·H]` and `bias` `[G·H]`.
+    init(inputSize: Int, weight: Tensor, bias: Tensor)
+
+    /// The bias a fresh cell starts from (zeros, except the LSTM forget gate).
+    static func initialBias(hiddenSize: Int) -> Tensor
+
+    /// One step: `x` `// [B, E]`, `state` with B rows → the next state and what backward needs.
+    func forward(_ x: Tensor, state: RecurrentState) -> (state: RecurrentState, cache: CellCache)
+
+    /// Backward through one step. `dState` holds dL/dh (and dL/dc) of this step's output state;
+    /// adds this step's parameter gradients into `gradients` and returns dL/dx `// [B, E]` and the
+    /// gradient for the previous state.
+    func backward(_ dState: RecurrentState, cache: CellCache,
+                  gradients: inout CellGradients) -> (dx: Tensor, dPrevious: RecurrentState)
+}
+
+extension RecurrentCell {
+    /// G, the number of gate blocks.
+    public static var gateCount: Int { kind.gateCount }
+
+    /// Name of the fused weight, e.g. `"lstm.weight"`.
+    public static var weightName: String { "\(kind.rawValue).weight" }
+    /// Name of the fused bias, e.g. `"lstm.bias"`.
+    public static var biasName: String { "\(kind.rawValue).bias" }
+
+    /// The cell's parameters by name.
+    public var parameters: [String: Tensor] { [Self.weightName: weight, Self.biasName: bias] }
+
+    /// `(E+H)·G·H + G·H`.
+    public var parameterCount: Int { weight.count + bias.count }
+
+    /// A fresh cell: weights uniform in (−scale, scale), bias from `initialBias`.
+    public init(inputSize: Int, hiddenSize: Int, initScale: Float, rng: inout SplitMix64) {
+        let weight = Tensor.uniform(shape: [inputSize + hiddenSize, Self.gateCount * hiddenSize],
+                                    scale: initScale, rng: &rng)
+        self.init(inputSize: inputSize, weight: weight, bias: Self.initialBias(hiddenSize: hiddenSize))
+    }
+
+    /// The all-zero state for `batch` rows (what the image step starts from).
+    public func zeroState(batch: Int) -> RecurrentState {
+        RecurrentState.zeros(batch: batch, hiddenSize: hiddenSize, hasMemory: Self.kind.hasMemory)
+    }
+
+    /// Checks the shapes handed to `init(inputSize:weight:bias:)`; returns H.
+    static func validatedHiddenSize(inputSize: Int, weight: Tensor, bias: Tensor) -> Int {
+        let g = gateCount
+        precondition(bias.shape.count == 1 && bias.count % g == 0 && bias.count > 0,
+                     "\(biasName) must be [\(g)·H], got \(bias.shape)")
+        let hidden = bias.count / g
+        precondition(weight.shape == [inputSize + hidden, g * hidden],
+                     "\(weightName) must be [\(inputSize + hidden), \(g * hidden)], got \(weight.shape)")
+        return hidden
+    }
+}
+
+extension Tensor {
+    /// Values uniform in (−scale, scale), drawn in row-major order from `rng`.
+    static func uniform(shape: [Int], scale: Float, rng: inout SplitMix64) -> Tensor {
+        let count = shape.reduce(1, *)
+        var data = [Float](repeating: 0, count: count)
+        for i in 0..<count { data[i] = Float(rng.nextUnit() * 2 - 1) * scale }
+        return Tensor(shape: shape, data: data)
+    }
+}

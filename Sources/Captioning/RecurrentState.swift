@@ -1,0 +1,74 @@
+import Tensors
+
+/// The state a recurrent cell carries from one step to the next, for a batch of B rows (one row
+/// per sequence, or per beam while decoding). The same type holds gradients w.r.t. a state.
+public struct RecurrentState: Sendable, Equatable {
+    /// h `// [B, H]`: what the output layer and the next step see.
+    public var hidden: Tensor
+    /// c `// [B, H]`: the LSTM memory cell; nil for GRU and RNN.
+    public var memory: Tensor?
+
+    public init(hidden: Tensor, memory: Tensor? = nil) {
+        precondition(hidden.shape.count == 2, "hidden state must be [B, H], got \(hidden.shape)")
+        precondition(memory == nil || memory!.shape == hidden.shape,
+                     "memory \(memory!.shape) must match hidden \(hidden.shape)")
+        self.hidden = hidden
+        self.memory = memory
+    }
+
+    /// B.
+    public var batchSize: Int { hidden.shape[0] }
+    /// H.
+    public var hiddenSize: Int { hidden.shape[1] }
+
+    /// All zeros.
+    public static func zeros(batch: Int, hiddenSize: Int, hasMemory: Bool) -> RecurrentState {
+        let zero = Tensor(shape: [batch, hiddenSize])
+        return RecurrentState(hidden: zero, memory: hasMemory ? zero : nil)
+    }
+
+    /// Row `rows[i]` of this state becomes row i: how beam search reorders, duplicates and drops
+    /// beams between steps.
+    public func selecting(rows: [Int]) -> RecurrentState {
+        RecurrentState(hidden: hidden.selectingRows(rows), memory: memory?.selectingRows(rows))
+    }
+
+    /// The first `count` rows. Training sorts sequences longest first, so the sequences still
+    /// running at a step are always a prefix of the batch.
+    func prefix(_ count: Int) -> RecurrentState {
+        if count == batchSize { return self }
+        return RecurrentState(hidden: hidden.firstRows(count), memory: memory?.firstRows(count))
+    }
+
+    /// This state followed by zero rows up to `count` rows: the gradient reaching a step from the
+    /// next one, where sequences that ended at this step get none.
+    func zeroPadded(to count: Int) -> RecurrentState {
+        if count == batchSize { return self }
+        return RecurrentState(hidden: hidden.zeroPaddedRows(count), memory: memory?.zeroPaddedRows(count))
+    }
+}
+
+extension Tensor {
+    /// Rows `rows` of a 2-D tensor, in that order.
+    func selectingRows(_ rows: [Int]) -> Tensor {
+        let width = shape[1]
+        var out = [Float](repeating: 0, count: rows.count * width)
+        for (i, r) in rows.enumerated() {
+            precondition(r >= 0 && r < shape[0], "row \(r) out of range 0..<\(shape[0])")
+            for j in 0..<width { out[i * width + j] = data[r * width + j] }
+        }
+        return Tensor(shape: [rows.count, width], data: out)
+    }
+
+    /// The first `count` rows of a 2-D tensor.
+    func firstRows(_ count: Int) -> Tensor {
+        Tensor(shape: [count, shape[1]], data: Array(data[0..<(count * shape[1])]))
+    }
+
+    /// A 2-D tensor extended with zero rows to `count` rows.
+    func zeroPaddedRows(_ count: Int) -> Tensor {
+        var out = data
+        out.append(contentsOf: repeatElement(0, count: (count - shape[0]) * shape[1]))
+        return Tensor(shape: [count, shape[1]], data: out)
+    }
+}
