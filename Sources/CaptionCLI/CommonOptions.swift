@@ -41,6 +41,13 @@ enum WeightsDirectory {
     }
 }
 
+/// Writes one result line to stdout at once, as a single write: a log or a reading script sees
+/// each line as soon as it is done, never half a line, and a crash loses nothing printed.
+/// (Swift's `print` would buffer whole blocks when stdout is a file or a pipe.)
+func emit(_ line: some CustomStringConvertible) {
+    FileHandle.standardOutput.write(Data((line.description + "\n").utf8))
+}
+
 /// Prints `caption: error: <subject>: <message>` on stderr: one line, for people and parsers.
 func reportError(_ subject: String, _ message: String) {
     FileHandle.standardError.write(Data("caption: error: \(subject): \(message)\n".utf8))

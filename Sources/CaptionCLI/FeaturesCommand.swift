@@ -77,7 +77,7 @@ struct FeaturesCommand: ParsableCommand {
                 saved["\(path).vector"] = features.imageVector
                 saved["\(path).pool5"] = features.pool5
             } else {
-                print(json ? FeatureSummary.json(path, image, features) : FeatureSummary.text(path, image, features))
+                emit(json ? FeatureSummary.json(path, image, features) : FeatureSummary.text(path, image, features))
             }
             progress.advance()
         }
@@ -116,7 +116,7 @@ extension FeaturesCommand {
         progress.finish()
         for failure in result.failures { reportError(failure.url.path, failure.reason) }
         let added = featureCache.count - before
-        print("\(path): \(added) added, \(images.count - added - result.failures.count) already cached, "
+        emit("\(path): \(added) added, \(images.count - added - result.failures.count) already cached, "
               + "\(result.failures.count) failed; \(featureCache.count) images in the cache")
         if !result.failures.isEmpty { throw ExitCode(1) }
     }

@@ -30,7 +30,7 @@ struct ImportWeightsCommand: ParsableCommand {
         let output = out.map { URL(fileURLWithPath: $0) } ?? WeightsDirectory.locate("vgg16.safetensors")
         do {
             let report = try importVGG16(onnx: URL(fileURLWithPath: onnx), to: output)
-            print(report.summary)
+            emit(report.summary)
         } catch {
             reportError(onnx, "\(error)")
             throw ExitCode(1)

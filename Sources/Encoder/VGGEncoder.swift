@@ -64,7 +64,7 @@ public struct VGGEncoder: Sendable {
         for (conv, layer) in zip(convs, VGG16Layout.convLayers) {
             x = conv(x, relu: true, workers: workers)
             if layer.name == "conv5_3" { conv5 = x }
-            if VGG16Layout.poolAfter.contains(layer.name) { x = Pooling.maxPool2x2(x) }
+            if VGG16Layout.poolAfter.contains(layer.name) { x = Pooling.maxPool2x2(x, workers: workers) }
         }
         return EncoderOutput(conv5: conv5, pool5: x, imageVector: Pooling.meanPool(x))
     }

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed: images per second and GFLOP/s beside this machine's sgemm peak.",
-        subcommands: [EncoderBench.self])
+        subcommands: [EncoderBench.self, DecoderBench.self, EndToEndBench.self])
 }
 
 /// `caption bench encoder`: the VGG16 conv base at batch 1 and 4.
@@ -69,7 +69,7 @@ struct EncoderBench: ParsableCommand {
                       perSecond: onnxruntime, gflops: flopsPerImage * onnxruntime / 1e9)
             table.footer.append(String(format: "encoder / onnxruntime at batch 1: %.2f×", batch1 / onnxruntime))
         }
-        print(table)
-        if layers { print(LayerProfile.measure(encoder, input: input, runs: runs)) }
+        emit(table)
+        if layers { emit(LayerProfile.measure(encoder, input: input, runs: runs)) }
     }
 }

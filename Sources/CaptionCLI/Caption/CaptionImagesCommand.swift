@@ -62,7 +62,7 @@ struct CaptionImagesCommand: ParsableCommand {
                 image = try ImageSource.decode(path, maxPixels: imageOptions.maxPixels)
             } catch {
                 reportError(name, "\(error)")
-                print(json ? "{\"image\":\(JSONText.quoted(path)),\"error\":\(JSONText.quoted("\(error)"))}" : "")
+                emit(json ? "{\"image\":\(JSONText.quoted(path)),\"error\":\(JSONText.quoted("\(error)"))}" : "")
                 failures += 1
                 progress.advance(failed: 1)
                 continue
@@ -70,7 +70,7 @@ struct CaptionImagesCommand: ParsableCommand {
             let pool5 = encoder.encode(image).pool5
             let feature = Tensor(shape: [features.size], data: features.vector(pool5: pool5))
             let captions = decoding.decode(captioner.model, feature: feature, rng: &rng)
-            print(json ? CaptionJSON.line(image: path, captions: captions, file: captioner)
+            emit(json ? CaptionJSON.line(image: path, captions: captions, file: captioner)
                        : captioner.sentence(captions.first?.words ?? []))
             progress.advance()
         }

@@ -68,10 +68,10 @@ struct EvaluateCaptionsCommand: ParsableCommand {
         let scores = CaptionMetrics.score(try CaptionCorpus(corpus))
         if json {
             let fields = scores.entries.map { "\(JSONText.quoted($0.name)):\(String(format: "%.2f", $0.points))" }
-            print("{\"images\":\(corpus.count),\(fields.joined(separator: ","))}")
+            emit("{\"images\":\(corpus.count),\(fields.joined(separator: ","))}")
         } else {
-            print("\(corpus.count) images, \(data.captionCount) reference captions")
-            print(scores)
+            emit("\(corpus.count) images, \(data.captionCount) reference captions")
+            emit(scores)
         }
     }
 

@@ -158,7 +158,7 @@ struct TrainCaptionerCommand: ParsableCommand {
         }
         trainer.info["command"] = (["caption"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         trainer.info["train_images"] = "\(train.images.count)"
-        print("training \(cell.rawValue) \(embeddingSize)/\(hiddenSize) on \(train.images.count) images, "
+        emit("training \(cell.rawValue) \(embeddingSize)/\(hiddenSize) on \(train.images.count) images, "
               + "\(train.pairs.count) captions; vocabulary \(vocabulary.count) words; "
               + "\(trainer.iterationsPerEpoch) iterations an epoch")
         let progress = ProgressBar(total: trainer.iterationsPerEpoch * epochs, unit: "it", quiet: quiet)
@@ -168,10 +168,10 @@ struct TrainCaptionerCommand: ParsableCommand {
             progress.advance(by: iteration - progress.done, note: String(format: "loss %.3f", loss))
         }, report: { report in
             progress.finish()
-            print(report)
+            emit(report)
         })
         progress.finish()
-        print("done in \(ProgressBar.duration(Date().timeIntervalSince(started))); best model: \(trainer.modelURL.path)")
+        emit("done in \(ProgressBar.duration(Date().timeIntervalSince(started))); best model: \(trainer.modelURL.path)")
     }
 
     /// The split's features, encoding images not cached yet (with a progress bar).

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Captioning
+import Encoder
+import Foundation
+import ImageDecoding
+import Tensors
+
+/// `caption bench decoder`: milliseconds per caption for each beam width.
+struct DecoderBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decoder",
+        abstract: "Time caption decoding (greedy and beam search) on an example photo's features.",
+        discussion: """
+        Encodes the photo once, then decodes it --runs times at each beam width and prints \
+        ms per caption (one core: captions of different photos run in parallel in batches).
+
+        Example:
+          caption bench decoder --beam-sizes 1,2,3,5,7
+        """)
+
+    @Argument(help: ArgumentHelp("The photo whose features are decoded.", valueName: "image"))
+    var image = "examples/chelsea.jpg"
+
+    @Option(help: ArgumentHelp("Beam widths to time, comma-separated.", valueName: "k,k,…"))
+    var beamSizes = "1,3"
+
+    @Option(help: "Timed runs per beam width (after one warm-up run).")
+    var runs = 20
+
+    @Option(help: ArgumentHelp("The captioner (default: the shipped one).", valueName: "path"))
+    var model: String?
+
+    @OptionGroup var imageOptions: ImageOptions
+
+    func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        guard widths.count > 0, widths.allSatisfy({ (1...20).contains($0) }) else {
+            throw ValidationError("--beam-sizes must be a comma-separated list of widths 1…20")
+        }
+    }
+
+    var widths: [Int] { beamSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func run() throws {
+        let file = try CaptionerLoader.load(model)
+        guard let spec = file.features else {
+            reportError(model ?? "model", "a text-only model has no image to decode from")
+            throw ExitCode(1)
+        }
+        let encoder = try EncoderLoader.load(imageOptions.weights)
+        let photo: Image
+        do {
+            photo = try ImageSource.decode(image, maxPixels: imageOptions.maxPixels)
+        } catch {
+            reportError(image, "\(error)")
+            throw ExitCode(1)
+        }
+        let feature = Tensor(shape: [spec.size], data: spec.vector(pool5: encoder.encode(photo).pool5))
+        var table = BenchTable(title: "caption bench decoder: \(file.model.config.cell.rawValue) "
+                               + "\(file.model.config.embeddingSize)/\(file.model.config.hiddenSize), vocabulary \(file.vocabulary.count), "
+                               + "one core, \(image)")
+        for width in widths {
+            let search = BeamSearch(beamSize: width, maxLength: 21)
+            let caption = search.search(file.model, feature: feature).first
+            let seconds = BenchTable.time(runs: runs) { _ = search.search(file.model, feature: feature) }
+            table.add(stage: "beam \(width): \(file.sentence(caption?.words ?? []))", batch: "1", runs: runs,
+                      msPerRun: seconds * 1000, perSecond: 1 / seconds, gflops: nil)
+        }
+        emit(table.description.replacingOccurrences(of: "ms/img", with: "ms/cap").replacingOccurrences(of: "img/s", with: "cap/s"))
+    }
+}
