@@ -23,7 +23,7 @@ struct CaptionCommand: ParsableCommand {
         """,
         version: version,
         subcommands: [CaptionImagesCommand.self, FeaturesCommand.self, TrainCommand.self, EvaluateCommand.self,
-                      SampleCommand.self, ImportWeightsCommand.self, BenchCommand.self],
+                      SampleCommand.self, ExportCommand.self, ImportWeightsCommand.self, BenchCommand.self],
         defaultSubcommand: CaptionImagesCommand.self
     )
 

@@ -166,6 +166,7 @@ public final class CaptionTrainer {
         let score = scores.map { $0.ciderD } ?? -Double(perplexity)
         let isBest = state.bestScore.map { score > $0 } ?? true
         state.epoch += 1
+        state.seconds += seconds
         state.batchInEpoch = 0
         state.lossSum = 0
         state.lossCount = 0
@@ -173,6 +174,7 @@ public final class CaptionTrainer {
             state.bestScore = score
             var modelInfo = info
             modelInfo["epoch"] = "\(state.epoch)"
+            modelInfo["training_seconds"] = String(format: "%.0f", state.seconds)
             modelInfo["dev_perplexity"] = String(format: "%.3f", perplexity)
             if let scores { modelInfo["dev_scores"] = scores.summaryLine }
             try CaptionModelFile(model: model, vocabulary: vocabulary, tokenizer: tokenizer, features: features,
@@ -195,6 +197,8 @@ struct TrainingState: Codable, Sendable {
     var lossSum = 0.0
     var lossCount = 0
     var bestScore: Double?
+    /// Wall-clock seconds spent in finished epochs, across resumes.
+    var seconds = 0.0
 }
 
 /// A training run that cannot go on, with the reason.

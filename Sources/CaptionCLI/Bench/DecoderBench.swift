@@ -42,12 +42,8 @@ struct DecoderBench: ParsableCommand {
     var widths: [Int] { beamSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() throws {
-        let file = try CaptionerLoader.load(model)
-        guard let spec = file.features else {
-            reportError(model ?? "model", "a text-only model has no image to decode from")
-            throw ExitCode(1)
-        }
-        let encoder = try EncoderLoader.load(imageOptions.weights)
+        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions)
+        let file = pipeline.captioner
         let photo: Image
         do {
             photo = try ImageSource.decode(image, maxPixels: imageOptions.maxPixels)
@@ -55,7 +51,7 @@ struct DecoderBench: ParsableCommand {
             reportError(image, "\(error)")
             throw ExitCode(1)
         }
-        let feature = Tensor(shape: [spec.size], data: spec.vector(pool5: encoder.encode(photo).pool5))
+        let feature = pipeline.feature(for: photo)
         var table = BenchTable(title: "caption bench decoder: \(file.model.config.cell.rawValue) "
                                + "\(file.model.config.embeddingSize)/\(file.model.config.hiddenSize), vocabulary \(file.vocabulary.count), "
                                + "one core, \(image)")

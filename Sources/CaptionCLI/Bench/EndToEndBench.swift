@@ -37,17 +37,12 @@ struct EndToEndBench: ParsableCommand {
     func run() throws {
         var caption = ""
         let start = DispatchTime.now().uptimeNanoseconds
-        let file = try CaptionerLoader.load(model)
-        let encoder = try EncoderLoader.load(imageOptions.weights)
+        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions)
         let loaded = DispatchTime.now().uptimeNanoseconds
-        guard let spec = file.features else {
-            reportError(model ?? "model", "a text-only model cannot caption images")
-            throw ExitCode(1)
-        }
         func captionOnce() throws {
             let photo = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: image), maxPixels: imageOptions.maxPixels)
-            let feature = Tensor(shape: [spec.size], data: spec.vector(pool5: encoder.encode(photo).pool5))
-            caption = file.sentence(BeamSearch(beamSize: 3, maxLength: 21).search(file.model, feature: feature).first?.words ?? [])
+            let best = BeamSearch(beamSize: 3, maxLength: 21).search(pipeline.captioner.model, feature: pipeline.feature(for: photo)).first
+            caption = pipeline.captioner.sentence(best?.words ?? [])
         }
         do {
             try captionOnce()

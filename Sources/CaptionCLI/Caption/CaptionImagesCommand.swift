@@ -46,12 +46,8 @@ struct CaptionImagesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let captioner = try CaptionerLoader.load(model)
-        guard let features = captioner.features else {
-            reportError(model ?? "model", "a text-only language model cannot caption images; use `caption sample`")
-            throw ExitCode(1)
-        }
-        let encoder = try EncoderLoader.load(imageOptions.weights)
+        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions)
+        let captioner = pipeline.captioner
         let progress = ProgressBar(total: images.count, quiet: quiet)
         var rng = SplitMix64(seed: decoding.seed)
         var failures = 0
@@ -67,9 +63,7 @@ struct CaptionImagesCommand: ParsableCommand {
                 progress.advance(failed: 1)
                 continue
             }
-            let pool5 = encoder.encode(image).pool5
-            let feature = Tensor(shape: [features.size], data: features.vector(pool5: pool5))
-            let captions = decoding.decode(captioner.model, feature: feature, rng: &rng)
+            let captions = decoding.decode(captioner.model, feature: pipeline.feature(for: image), rng: &rng)
             emit(json ? CaptionJSON.line(image: path, captions: captions, file: captioner)
                        : captioner.sentence(captions.first?.words ?? []))
             progress.advance()

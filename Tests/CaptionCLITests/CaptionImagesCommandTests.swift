@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// `caption IMAGE…` with the shipped model: one line per photo in order, JSON with the n-best,
+/// errors per file without stopping the batch.
+@Suite struct CaptionImagesCommandTests {
+    static let photos = ["chelsea", "coffee", "rocket"].map { CLI.fixtures.appendingPathComponent("encoder/\($0).png").path }
+    static let bad = CLI.fixtures.appendingPathComponent("decoding/bad/truncated.jpg").path
+
+    @Test func oneCaptionLinePerPhotoInOrder() throws {
+        let result = try CLI.run(Self.photos)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == 3)
+        for line in lines {
+            #expect(line.split(separator: " ").count >= 3, "a sentence, not '\(line)'")
+            #expect(!line.contains("<unk>") && !line.contains("<end>") && !line.contains("<start>"))
+        }
+        // Each photo alone gives the same caption as in the batch.
+        let alone = try CLI.run([Self.photos[1]])
+        #expect(alone.stdout == String(lines[1]) + "\n")
+    }
+
+    @Test func aBadFileGetsAnEmptyLineAndAnErrorAndTheRestGoOn() throws {
+        let result = try CLI.run([Self.photos[0], Self.bad, Self.photos[2]])
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == 3)
+        #expect(lines[1].isEmpty && !lines[0].isEmpty && !lines[2].isEmpty)
+        #expect(result.stderr.hasPrefix("caption: error: \(Self.bad): "))
+    }
+
+    @Test func jsonHasTheNBestSortedWithLogProbabilities() throws {
+        let result = try CLI.run(["--json", "--beam-size", "5", "--n-best", "3", Self.photos[0], Self.bad])
+        #expect(result.status == 1)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(object["image"] as? String == Self.photos[0])
+        let beams = try #require(object["beams"] as? [[String: Any]])
+        #expect(beams.count == 3)
+        let logprobs = beams.compactMap { $0["logprob"] as? Double }
+        #expect(logprobs == logprobs.sorted(by: >))
+        #expect(object["caption"] as? String == beams[0]["caption"] as? String)
+        for beam in beams {
+            // The per-word log-probabilities (with the end token's) add up to the total.
+            let words = try #require(beam["word_logprobs"] as? [Double])
+            #expect(abs(words.reduce(0, +) - (beam["logprob"] as? Double ?? 0)) < 1e-2)
+        }
+        let captions = beams.compactMap { $0["caption"] as? String }
+        #expect(Set(captions).count == captions.count, "n-best must be distinct")
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
+        #expect(error["image"] as? String == Self.bad)
+        #expect((error["error"] as? String)?.isEmpty == false)
+    }
+
+    @Test func greedyEqualsBeamOneAndSamplingRepeatsWithASeed() throws {
+        let greedy = try CLI.run(["--greedy", Self.photos[0]])
+        let beamOne = try CLI.run(["--beam-size", "1", Self.photos[0]])
+        #expect(greedy.stdout == beamOne.stdout)
+        let sampleA = try CLI.run(["--sample", "--temperature", "0.8", "--seed", "5", Self.photos[0]])
+        let sampleB = try CLI.run(["--sample", "--temperature", "0.8", "--seed", "5", Self.photos[0]])
+        #expect(sampleA.status == 0 && sampleA.stdout == sampleB.stdout)
+    }
+
+    @Test func readsStdin() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Self.photos[0]))
+        let piped = try CLI.run(["-"], stdin: data)
+        let direct = try CLI.run([Self.photos[0]])
+        #expect(piped.status == 0 && piped.stdout == direct.stdout)
+    }
+
+    @Test func decodingOptionsAreValidated() throws {
+        for arguments in [["--beam-size", "0"], ["--beam-size", "21"], ["--n-best", "4", "--beam-size", "3"],
+                          ["--temperature", "0", "--sample"], ["--greedy", "--sample"]] {
+            let result = try CLI.run(arguments + [Self.photos[0]])
+            #expect(result.status == 2, "\(arguments) should be a usage error")
+        }
+    }
+
+    @Test func aMissingModelIsOneClearLine() throws {
+        let result = try CLI.run(["--model", "/nonexistent/model.safetensors", Self.photos[0]])
+        #expect(result.status == 1)
+        #expect(result.stderr == "caption: error: /nonexistent/model.safetensors: no such model file\n")
+    }
+}
