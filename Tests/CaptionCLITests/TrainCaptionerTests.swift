@@ -38,3 +38,37 @@ import Testing
         #expect(!resumed.stdout.contains("epoch 1 "))
     }
 }
+
+/// `--text-only --chars`: the decoder as a character-level language model (char-rnn), then
+/// `caption sample` writes text from it, repeatably from a seed.
+@Suite struct TextOnlyTrainingTests {
+    @Test func charModelLearnsTheCaptionsAndSamplesRepeatably() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try SyntheticShapes.write(to: dir, perCombination: 1)
+        let run = dir.appendingPathComponent("chars").path
+        let training = try CLI.run([
+            "train", "captioner", "--data", dir.path, "--out", run, "--text-only", "--chars",
+            "--epochs", "30", "--batch-size", "6", "--embedding-size", "32", "--hidden-size", "96",
+            "--min-count", "1", "--dropout", "0", "--learning-rate", "0.01", "--learning-rate-decay", "1", "--quiet",
+        ])
+        #expect(training.status == 0, "\(training.stderr)")
+        #expect(!training.stdout.contains("BLEU"), "a language model has no captions to score")
+
+        let a = try CLI.run(["sample", "--model", run, "--count", "5", "--temperature", "0.5", "--seed", "9"])
+        let b = try CLI.run(["sample", "--model", run, "--count", "5", "--temperature", "0.5", "--seed", "9"])
+        #expect(a.status == 0, "\(a.stderr)")
+        #expect(a.stdout == b.stdout)
+        let lines = a.stdout.split(separator: "\n")
+        #expect(lines.count == 5)
+        // At a low temperature the samples read like the training captions.
+        let shapeWords = SyntheticShapes.shapes
+        let plausible = lines.filter { line in line.hasPrefix("a ") && shapeWords.contains { line.contains($0) } }
+        #expect(plausible.count >= 3, "\(a.stdout)")
+
+        // A language model cannot caption a photo, and a captioner cannot be sampled.
+        let photo = CLI.fixtures.appendingPathComponent("encoder/chelsea.png").path
+        let refused = try CLI.run(["--model", run, photo])
+        #expect(refused.status == 1 && refused.stderr.contains("text-only"))
+    }
+}

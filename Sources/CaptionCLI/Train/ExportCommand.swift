@@ -41,7 +41,7 @@ struct ExportCommand: ParsableCommand {
                 "parameters": file.model.parameterCount,
             ]
             for (key, value) in file.info { manifest[key] = value }
-            let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             try data.write(to: manifestURL, options: .atomic)
         } catch {
             reportError(out, "\(error)")
