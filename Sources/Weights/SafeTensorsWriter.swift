@@ -48,8 +48,8 @@ private struct Layout {
         var separator = ""
         if !metadata.isEmpty {
             let pairs = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-                .map { jsonString($0) + ":" + jsonString(metadata[$0]!) }
-            json += jsonString(SafeTensorsHeader.metadataKey) + ":{" + pairs.joined(separator: ",") + "}"
+                .map { JSONText.quoted($0) + ":" + JSONText.quoted(metadata[$0]!) }
+            json += JSONText.quoted(SafeTensorsHeader.metadataKey) + ":{" + pairs.joined(separator: ",") + "}"
             separator = ","
         }
         var offset = 0
@@ -64,7 +64,7 @@ private struct Layout {
             }
             let end = offset + tensor.data.count * dtype.byteSize
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            json += separator + jsonString(name)
+            json += separator + JSONText.quoted(name)
                 + ":{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
             separator = ","
             offset = end
@@ -74,26 +74,4 @@ private struct Layout {
         header += [UInt8](repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
         prefix = withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init) + header
     }
-}
-
-/// A JSON string literal escaped as serde_json does: quote, backslash and control characters
-/// only; everything else, including non-ASCII, stays as raw UTF-8.
-private func jsonString(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        case "\u{08}": result += "\\b"
-        case "\u{0C}": result += "\\f"
-        case "\u{00}" ... "\u{1F}":
-            let hex = String(scalar.value, radix: 16)
-            result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: result.unicodeScalars.append(scalar)
-        }
-    }
-    return result + "\""
 }

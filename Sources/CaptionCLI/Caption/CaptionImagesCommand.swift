@@ -4,6 +4,7 @@ import Encoder
 import Foundation
 import ImageDecoding
 import Tensors
+import Weights
 
 /// `caption IMAGE…`: a sentence for each photo.
 struct CaptionImagesCommand: ParsableCommand {

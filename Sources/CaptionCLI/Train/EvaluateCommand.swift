@@ -3,6 +3,7 @@ import Captioning
 import Evaluation
 import Foundation
 import Training
+import Weights
 
 /// `caption evaluate …`: quality figures on a dataset split.
 struct EvaluateCommand: ParsableCommand {
