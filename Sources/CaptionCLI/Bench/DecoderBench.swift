@@ -11,15 +11,15 @@ struct DecoderBench: ParsableCommand {
         commandName: "decoder",
         abstract: "Time caption decoding (greedy and beam search) on an example photo's features.",
         discussion: """
-        Encodes the photo once, then decodes it --runs times at each beam width and prints \
-        ms per caption (one core: captions of different photos run in parallel in batches).
+        Encodes the photo once, then decodes it --runs times at each beam width (other settings \
+        as `caption`'s defaults) and prints ms per caption, on one core.
 
         Example:
           caption bench decoder --beam-sizes 1,2,3,5,7
         """)
 
     @Argument(help: ArgumentHelp("The photo whose features are decoded.", valueName: "image"))
-    var image = "examples/chelsea.jpg"
+    var image = "examples/astronaut.jpg"
 
     @Option(help: ArgumentHelp("Beam widths to time, comma-separated.", valueName: "k,k,…"))
     var beamSizes = "1,3"
@@ -52,13 +52,16 @@ struct DecoderBench: ParsableCommand {
             throw ExitCode(1)
         }
         let feature = pipeline.feature(for: photo)
+        let defaults = try DecodingOptions.parse([])
         var table = BenchTable(title: "caption bench decoder: \(file.model.config.cell.rawValue) "
                                + "\(file.model.config.embeddingSize)/\(file.model.config.hiddenSize), vocabulary \(file.vocabulary.count), "
-                               + "one core, \(image)")
+                               + "length penalty \(defaults.lengthPenalty), no-repeat \(defaults.noRepeatNgram)-grams, one core, \(image)")
         for width in widths {
-            let search = BeamSearch(beamSize: width, maxLength: 21)
-            let caption = search.search(file.model, feature: feature).first
-            let seconds = BenchTable.time(runs: runs) { _ = search.search(file.model, feature: feature) }
+            var decoding = try DecodingOptions.parse([])
+            decoding.beamSize = width
+            var rng = SplitMix64(seed: decoding.seed)
+            let caption = decoding.decode(file.model, feature: feature, rng: &rng).first
+            let seconds = BenchTable.time(runs: runs) { _ = decoding.decode(file.model, feature: feature, rng: &rng) }
             table.add(stage: "beam \(width): \(file.sentence(caption?.words ?? []))", batch: "1", runs: runs,
                       msPerRun: seconds * 1000, perSecond: 1 / seconds, gflops: nil)
         }

@@ -13,11 +13,11 @@ struct DecodingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Longest caption, in words.", valueName: "words"))
     var maxLength = 20
 
-    @Option(help: ArgumentHelp("Rank by logprob / length^α instead of logprob (0 = off; 0.7 favours longer captions).", valueName: "α"))
-    var lengthPenalty: Float = 0
+    @Option(help: ArgumentHelp("Rank by logprob / length^α instead of logprob (0 = off). 0.5 scored best with beam 3 on Flickr8k dev; higher favours longer captions.", valueName: "α"))
+    var lengthPenalty: Float = 0.5
 
-    @Option(help: ArgumentHelp("Never repeat an n-gram of this many words within a caption (0 = off; 2 blocks \"a dog a dog\").", valueName: "n"))
-    var noRepeatNgram = 0
+    @Option(help: ArgumentHelp("Never repeat an n-gram of this many words within a caption (0 = off). 2 blocks loops such as \"a black hat and a black hat\".", valueName: "n"))
+    var noRepeatNgram = 2
 
     @Flag(help: "Take the most likely word at each step (the same as --beam-size 1).")
     var greedy = false
