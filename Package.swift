@@ -22,12 +22,12 @@ let package = Package(
         .target(name: "Encoder", dependencies: ["ImageDecoding", "Tensors", "Weights"]),
         .target(name: "Evaluation"),
         .target(name: "Captioning", dependencies: ["Tensors", "Weights"]),
-        .target(name: "Alignment", dependencies: ["Tensors"]),
-        .target(name: "Training", dependencies: ["Captioning", "Encoder", "Evaluation", "ImageDecoding", "Tensors", "Weights"]),
+        .target(name: "Alignment", dependencies: ["Captioning", "Tensors", "Weights"]),
+        .target(name: "Training", dependencies: ["Alignment", "Captioning", "Encoder", "Evaluation", "ImageDecoding", "Tensors", "Weights"]),
         .executableTarget(
             name: "CaptionCLI",
             dependencies: [
-                "ImageDecoding", "Tensors", "Weights", "Encoder", "Evaluation", "Captioning", "Training",
+                "ImageDecoding", "Tensors", "Weights", "Encoder", "Evaluation", "Captioning", "Alignment", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -37,7 +37,7 @@ let package = Package(
         .testTarget(name: "EncoderTests", dependencies: ["Encoder", "ImageDecoding", "Tensors", "Weights"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "CaptioningTests", dependencies: ["Captioning", "Tensors"]),
-        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Evaluation", "Tensors"]),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Captioning", "Evaluation", "Tensors", "Weights"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Captioning", "Tensors"]),
         .testTarget(name: "CaptionCLITests", dependencies: ["CaptionCLI"]),
     ]

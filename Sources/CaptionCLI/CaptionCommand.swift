@@ -19,10 +19,14 @@ struct CaptionCommand: ParsableCommand {
           caption features photo.jpg --json
           caption train captioner --data ../shared/datasets/flickr8k --out runs/flickr8k
           caption evaluate captions --data ../shared/datasets/flickr8k --split dev
+          caption score photo.jpg "a dog runs on the beach"
+          caption retrieve --images photos/ --query "a dog runs on the beach"
+          caption align photo.jpg "a dog runs on the beach" --html align.html
           caption bench encoder
         """,
         version: version,
-        subcommands: [CaptionImagesCommand.self, FeaturesCommand.self, TrainCommand.self, EvaluateCommand.self,
+        subcommands: [CaptionImagesCommand.self, FeaturesCommand.self, ScoreCommand.self, RetrieveCommand.self,
+                      AlignCommand.self, TrainCommand.self, EvaluateCommand.self,
                       SampleCommand.self, ExportCommand.self, ImportWeightsCommand.self, BenchCommand.self],
         defaultSubcommand: CaptionImagesCommand.self
     )

@@ -10,7 +10,7 @@ struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Score a model on a dataset split.",
-        subcommands: [EvaluateCaptionsCommand.self])
+        subcommands: [EvaluateCaptionsCommand.self, EvaluateAlignmentCommand.self])
 }
 
 /// `caption evaluate captions`: BLEU-1..4, ROUGE-L and CIDEr-D against the split's references.

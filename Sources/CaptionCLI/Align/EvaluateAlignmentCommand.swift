@@ -1,0 +1,61 @@
+import Alignment
+import ArgumentParser
+import Evaluation
+import Foundation
+import Training
+
+/// `caption evaluate alignment`: image annotation and image search on a dataset split.
+struct EvaluateAlignmentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alignment",
+        abstract: "Image annotation and image search R@1/5/10 and median rank on a dataset split.",
+        discussion: """
+        Every image of the split is scored against every sentence of the split with the aligner \
+        (features from the cache; images not in it are encoded first). Image annotation ranks \
+        all sentences for each image (the rank of its best correct sentence counts); image \
+        search ranks all images for each sentence. R@K is the percentage of queries with the \
+        correct item in the top K; medr is the median rank (1 = first). Ties count against the \
+        correct item. The ranking score is S (paper eq. 8), or S / words with --normalized.
+
+        Example:
+          caption evaluate alignment --data ../shared/datasets/flickr8k --split dev
+        """)
+
+    @OptionGroup var dataset: DatasetOptions
+
+    @Option(help: ArgumentHelp("The split to rank: a split file, or a name such as dev.", valueName: "split"))
+    var split = "dev"
+
+    @Option(help: ArgumentHelp("The aligner: a .safetensors file or a training output folder (default: the shipped weights/aligner.safetensors).", valueName: "path"))
+    var model: String?
+
+    @Flag(help: "Rank sentences for an image by S divided by the sentence's length in words.")
+    var normalized = false
+
+    @Flag(help: "Print the figures as one JSON object.")
+    var json = false
+
+    @Flag(help: "No progress bar on stderr.")
+    var quiet = false
+
+    @OptionGroup var imageOptions: ImageOptions
+
+    func run() throws {
+        let file = try AlignerLoader.load(model)
+        let data = try dataset.load(split: split)
+        let features = try SplitFeatures.load(data, dataset: dataset, imageOptions: imageOptions, label: split, quiet: quiet)
+        let set = AlignmentTrainingSet(data, vocabulary: file.vocabulary, tokenizer: file.tokenizer, features: features)
+        let metrics = AlignmentEvaluator(model: file.model).metrics(set, normalized: normalized)
+        if json {
+            func direction(_ d: RetrievalMetrics.Direction) -> String {
+                String(format: "{\"r1\":%.2f,\"r5\":%.2f,\"r10\":%.2f,\"median_rank\":%d,\"mean_rank\":%.2f}",
+                       d.recallAt1 * 100, d.recallAt5 * 100, d.recallAt10 * 100, d.medianRank, d.meanRank)
+            }
+            emit("{\"images\":\(set.images.count),\"sentences\":\(set.sentences.count),"
+                  + "\"annotation\":\(direction(metrics.annotation)),\"search\":\(direction(metrics.search))}")
+        } else {
+            emit("\(set.images.count) images, \(set.sentences.count) sentences")
+            emit(metrics)
+        }
+    }
+}
