@@ -29,8 +29,10 @@ public struct CaptionEvaluator {
         return Float(exp(lossSum / Double(max(1, tokens))))
     }
 
-    /// One caption per image of `set` by `search`, images spread over the cores.
-    public func captions(_ set: CaptionTrainingSet, search: BeamSearch) -> [[String]] {
+    /// One caption per image of `set` by `search`, images spread over the cores. `choose` picks
+    /// from an image's candidates (default: the search's best), e.g. to re-rank them.
+    public func captions(_ set: CaptionTrainingSet, search: BeamSearch,
+                         choose: @Sendable (Int, [DecodedCaption]) -> DecodedCaption? = { $1.first }) -> [[String]] {
         guard let features else { return [] }
         var results = [[String]](repeating: [], count: set.images.count)
         results.withUnsafeMutableBufferPointer { buffer in
@@ -39,7 +41,7 @@ public struct CaptionEvaluator {
             Parallel.forEach(workers) { worker in
                 for index in stride(from: worker, to: set.images.count, by: workers) {
                     let feature = set.featureBatch([index], spec: features).reshaped([features.size])
-                    let best = search.search(model, feature: feature).first
+                    let best = choose(index, search.search(model, feature: feature))
                     target.value[index] = vocabulary.decode(best?.words ?? [])
                 }
             }

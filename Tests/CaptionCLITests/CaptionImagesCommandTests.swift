@@ -63,6 +63,29 @@ import Testing
         #expect(sampleA.status == 0 && sampleA.stdout == sampleB.stdout)
     }
 
+    /// With the shipped aligner, --json carries its per-word score of the chosen caption, and
+    /// --rerank chooses from the beam by the mix of both scores.
+    @Test func confidenceAndReranking() throws {
+        let plain = try CLI.run(["--json", "--beam-size", "5", "--n-best", "5", Self.photos[0]])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any])
+        #expect(object["confidence"] is Double)
+        let reranked = try CLI.run(["--json", "--rerank", "--beam-size", "5", "--n-best", "5", Self.photos[0]])
+        #expect(reranked.status == 0, "\(reranked.stderr)")
+        let rerankedObject = try #require(try JSONSerialization.jsonObject(with: Data(reranked.stdout.utf8)) as? [String: Any])
+        // The same five candidates, possibly in another order.
+        let captions = { (o: [String: Any]) in Set(((o["beams"] as? [[String: Any]]) ?? []).compactMap { $0["caption"] as? String }) }
+        #expect(captions(object) == captions(rerankedObject))
+        // Weight 0 ranks by the captioner alone: log-probability per token.
+        let none = try CLI.run(["--json", "--rerank", "--rerank-weight", "0", "--beam-size", "5", "--n-best", "5", Self.photos[0]])
+        let noneObject = try #require(try JSONSerialization.jsonObject(with: Data(none.stdout.utf8)) as? [String: Any])
+        let perToken = ((noneObject["beams"] as? [[String: Any]]) ?? []).map { beam in
+            (beam["logprob"] as? Double ?? 0) / Double(max(1, (beam["word_logprobs"] as? [Double])?.count ?? 1))
+        }
+        #expect(perToken == perToken.sorted(by: >), "\(perToken)")
+        #expect(try CLI.run(["--rerank", "--greedy", Self.photos[0]]).status == 2)
+        #expect(try CLI.run(["--rerank", "--rerank-weight", "1.5", Self.photos[0]]).status == 2)
+    }
+
     @Test func readsStdin() throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: Self.photos[0]))
         let piped = try CLI.run(["-"], stdin: data)

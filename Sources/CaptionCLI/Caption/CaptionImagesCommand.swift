@@ -1,3 +1,4 @@
+import Alignment
 import ArgumentParser
 import Captioning
 import Encoder
@@ -17,7 +18,10 @@ struct CaptionImagesCommand: ParsableCommand {
         lines still match the arguments, and the exit status is 1. With --json, one object a line:
           {"image", "caption", "logprob", "score", "beams": [{"caption", "logprob", "score", "word_logprobs"}]}
         or {"image", "error"} for a photo that failed. logprob is the natural-log probability of \
-        the caption including its end; score is logprob / length^α (= logprob with the default α 0).
+        the caption including its end; score is logprob / length^α (--length-penalty). With the \
+        shipped aligner present, the object also has "confidence": the aligner's score of the \
+        chosen caption per word (S / words), which, unlike logprob, does not fall with length. \
+        --rerank picks the caption from the beam by a mix of both scores.
 
         Examples:
           caption examples/chelsea.jpg
@@ -49,6 +53,8 @@ struct CaptionImagesCommand: ParsableCommand {
     func run() throws {
         let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions)
         let captioner = pipeline.captioner
+        // The aligner scores captions for --rerank (required) and --json's confidence (if shipped).
+        let reranker = try rerankerIfNeeded()
         let progress = ProgressBar(total: images.count, quiet: quiet)
         var rng = SplitMix64(seed: decoding.seed)
         var failures = 0
@@ -64,13 +70,34 @@ struct CaptionImagesCommand: ParsableCommand {
                 progress.advance(failed: 1)
                 continue
             }
-            let captions = decoding.decode(captioner.model, feature: pipeline.feature(for: image), rng: &rng)
-            emit(json ? CaptionJSON.line(image: path, captions: captions, file: captioner)
+            let output = pipeline.encoder.encode(image)
+            var captions = decoding.decode(captioner.model, feature: pipeline.feature(from: output), rng: &rng)
+            var confidence: Float?
+            if let reranker {
+                let regions = AlignmentRegions.from(pool5: output.pool5, vector: output.imageVector)
+                if decoding.rerank {
+                    captions = Array(reranker.rerank(captions, sentences: captions.map { captioner.sentence($0.words) },
+                                                     regions: regions).prefix(decoding.nBest))
+                }
+                confidence = captions.first.map { reranker.confidence(captioner.sentence($0.words), regions: regions) }
+            }
+            emit(json ? CaptionJSON.line(image: path, captions: captions, file: captioner, confidence: confidence)
                        : captioner.sentence(captions.first?.words ?? []))
             progress.advance()
         }
         progress.finish()
         if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+extension CaptionImagesCommand {
+    /// The aligner, when --rerank needs it (an error if missing) or --json can show a confidence.
+    func rerankerIfNeeded() throws -> CaptionReranker? {
+        guard decoding.rerank || json else { return nil }
+        if !decoding.rerank && !FileManager.default.fileExists(atPath: WeightsDirectory.locate("aligner.safetensors").path) {
+            return nil
+        }
+        return CaptionReranker(aligner: try AlignerLoader.load(nil), weight: decoding.rerankWeight)
     }
 }
 
@@ -83,7 +110,7 @@ extension CaptionModelFile {
 
 /// The `--json` line for one captioned photo.
 enum CaptionJSON {
-    static func line(image: String, captions: [DecodedCaption], file: CaptionModelFile) -> String {
+    static func line(image: String, captions: [DecodedCaption], file: CaptionModelFile, confidence: Float?) -> String {
         func number(_ x: Float) -> String { String(format: "%.4f", x) }
         let beams = captions.map { caption in
             "{\"caption\":\(JSONText.quoted(file.sentence(caption.words))),\"logprob\":\(number(caption.logProbability)),"
@@ -92,6 +119,7 @@ enum CaptionJSON {
         let best = captions.first
         return "{\"image\":\(JSONText.quoted(image)),\"caption\":\(JSONText.quoted(file.sentence(best?.words ?? []))),"
             + "\"logprob\":\(number(best?.logProbability ?? 0)),\"score\":\(number(best?.score ?? 0)),"
+            + (confidence.map { "\"confidence\":\(number($0))," } ?? "")
             + "\"beams\":[\(beams.joined(separator: ","))]}"
     }
 }

@@ -25,6 +25,10 @@ struct CaptionPipeline {
 
     /// The captioner's input for a photo: encoder, pool5, pooled and standardized.
     func feature(for image: Image) -> Tensor {
-        Tensor(shape: [features.size], data: features.vector(pool5: encoder.encode(image).pool5))
+        feature(from: encoder.encode(image))
+    }
+
+    func feature(from output: EncoderOutput) -> Tensor {
+        Tensor(shape: [features.size], data: features.vector(pool5: output.pool5))
     }
 }

@@ -31,6 +31,12 @@ struct DecodingOptions: ParsableArguments {
     @Option(help: "With --sample: seed for repeatable samples.")
     var seed: UInt64 = 1
 
+    @Flag(help: "Re-rank the beam's captions by a mix of the captioner's and the aligner's scores (see README).")
+    var rerank = false
+
+    @Option(help: ArgumentHelp("With --rerank: the aligner's share w of the ranking score (0…1).", valueName: "w"))
+    var rerankWeight: Float = 0.5
+
     func validate() throws {
         guard (1...20).contains(beamSize) else { throw ValidationError("--beam-size must be 1…20, got \(beamSize)") }
         guard nBest >= 1 && nBest <= beamSize else { throw ValidationError("--n-best must be 1…--beam-size (\(beamSize)), got \(nBest)") }
@@ -38,6 +44,15 @@ struct DecodingOptions: ParsableArguments {
         guard noRepeatNgram >= 0 else { throw ValidationError("--no-repeat-ngram must be 0 or more") }
         guard temperature > 0 else { throw ValidationError("--temperature must be positive, got \(temperature)") }
         if greedy && sample { throw ValidationError("--greedy and --sample are alternatives: choose one") }
+        if rerank && (greedy || sample) { throw ValidationError("--rerank needs beam search (no --greedy or --sample)") }
+        guard (0...1).contains(rerankWeight) else { throw ValidationError("--rerank-weight must be in 0…1, got \(rerankWeight)") }
+    }
+
+    /// The beam search these options describe. With --rerank it keeps the whole beam, for the
+    /// aligner to choose from.
+    var search: BeamSearch {
+        BeamSearch(beamSize: greedy ? 1 : beamSize, nBest: greedy ? 1 : (rerank ? beamSize : nBest), maxLength: maxLength + 1,
+                   lengthPenalty: lengthPenalty, noRepeatNgram: noRepeatNgram)
     }
 
     /// Decodes one image's (or, for a text-only model, no image's) captions, best first.
@@ -48,8 +63,6 @@ struct DecodingOptions: ParsableArguments {
             return [Sampler(maxLength: maxLength + 1, noRepeatNgram: noRepeatNgram)
                 .sample(model, feature: feature, temperature: temperature, rng: &rng)]
         }
-        let search = BeamSearch(beamSize: greedy ? 1 : beamSize, nBest: greedy ? 1 : nBest, maxLength: maxLength + 1,
-                                lengthPenalty: lengthPenalty, noRepeatNgram: noRepeatNgram)
         return search.search(model, feature: feature)
     }
 }

@@ -1,3 +1,4 @@
+import Alignment
 import ArgumentParser
 import Captioning
 import Evaluation
@@ -94,9 +95,17 @@ struct EvaluateCaptionsCommand: ParsableCommand {
         progress.finish()
         let set = CaptionTrainingSet(data, vocabulary: file.vocabulary, tokenizer: file.tokenizer, maxLength: decoding.maxLength,
                                      features: features, pooling: spec.pooling)
-        let search = BeamSearch(beamSize: decoding.greedy ? 1 : decoding.beamSize, maxLength: decoding.maxLength + 1,
-                                lengthPenalty: decoding.lengthPenalty, noRepeatNgram: decoding.noRepeatNgram)
-        let captions = CaptionEvaluator(model: file.model, vocabulary: file.vocabulary, features: spec).captions(set, search: search)
+        let evaluator = CaptionEvaluator(model: file.model, vocabulary: file.vocabulary, features: spec)
+        let captions: [[String]]
+        if decoding.rerank {
+            let reranker = CaptionReranker(aligner: try AlignerLoader.load(nil), weight: decoding.rerankWeight)
+            let regions = features.map { AlignmentRegions.from(pool5: $0.pool5, vector: $0.vector) }
+            captions = evaluator.captions(set, search: decoding.search) { index, candidates in
+                reranker.rerank(candidates, sentences: candidates.map { file.sentence($0.words) }, regions: regions[index]).first
+            }
+        } else {
+            captions = evaluator.captions(set, search: decoding.search)
+        }
         return Dictionary(uniqueKeysWithValues: zip(data.images.map(\.path), captions))
     }
 
