@@ -121,9 +121,8 @@ struct TrainCaptionerCommand: ParsableCommand {
 
         var trainFeatures: [EncoderFeatures]?, devFeatures: [EncoderFeatures]?
         if !textOnly {
-            let encoder = try EncoderLoader.load(imageOptions.weights)
-            trainFeatures = try cachedFeatures(trainData, encoder: encoder, label: "train")
-            devFeatures = try cachedFeatures(devData, encoder: encoder, label: "dev")
+            trainFeatures = try SplitFeatures.load(trainData, dataset: dataset, imageOptions: imageOptions, label: "train", quiet: quiet)
+            devFeatures = try SplitFeatures.load(devData, dataset: dataset, imageOptions: imageOptions, label: "dev", quiet: quiet)
         }
         let maxLength = chars ? self.maxLength * 8 : self.maxLength
         let train = CaptionTrainingSet(trainData, vocabulary: vocabulary, tokenizer: tokenizer, maxLength: maxLength,
@@ -172,30 +171,6 @@ struct TrainCaptionerCommand: ParsableCommand {
         })
         progress.finish()
         emit("done in \(ProgressBar.duration(Date().timeIntervalSince(started))); best model: \(trainer.modelURL.path)")
-    }
-
-    /// The split's features, encoding images not cached yet (with a progress bar).
-    private func cachedFeatures(_ data: CaptionDataset, encoder: VGGEncoder, label: String) throws -> [EncoderFeatures] {
-        let cache: FeatureCache
-        do {
-            cache = try FeatureCache(url: URL(fileURLWithPath: dataset.cache))
-        } catch {
-            reportError(dataset.cache, "\(error)")
-            throw ExitCode(1)
-        }
-        var extractor = FeatureExtractor(encoder: encoder, cache: cache)
-        extractor.maxPixels = imageOptions.maxPixels
-        let progress = ProgressBar(total: data.images.count, quiet: quiet)
-        defer { progress.finish() }
-        do {
-            return try cache.features(for: data, extractor: extractor) { done, failed in
-                progress.advance(by: done - progress.done, failed: failed - progress.failed, note: "encoding \(label) images")
-            }
-        } catch {
-            progress.finish()
-            reportError(dataset.data, "\(error)")
-            throw ExitCode(1)
-        }
     }
 }
 

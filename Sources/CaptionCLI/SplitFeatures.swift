@@ -4,7 +4,7 @@ import Foundation
 import Training
 
 /// A dataset split's encoder features from the feature cache, encoding (with a progress bar)
-/// the images not cached yet: what train aligner and evaluate alignment read.
+/// the images not cached yet: what training and evaluation read.
 enum SplitFeatures {
     static func load(_ data: CaptionDataset, dataset: DatasetOptions, imageOptions: ImageOptions,
                      label: String, quiet: Bool) throws -> [EncoderFeatures] {
