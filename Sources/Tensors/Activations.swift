@@ -1,12 +1,7 @@
 import Foundation
 
-/// Element-wise and row-wise nonlinearities.
+/// Row-wise nonlinearities. (ReLU is fused into `Conv2D` and the recurrent cells.)
 extension Tensor {
-    /// max(x, 0) element-wise.
-    public func relu() -> Tensor {
-        Tensor(shape: shape, data: data.map { max($0, 0) })
-    }
-
     /// Softmax over the last dimension, each row shifted by its max so exp never overflows.
     public func softmax() -> Tensor {
         var out = logSoftmax()
