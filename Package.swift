@@ -23,11 +23,12 @@ let package = Package(
         .target(name: "Evaluation"),
         .target(name: "Captioning", dependencies: ["Tensors", "Weights"]),
         .target(name: "Alignment", dependencies: ["Captioning", "Tensors", "Weights"]),
+        .target(name: "Batch", dependencies: ["ImageDecoding", "Weights"]),
         .target(name: "Training", dependencies: ["Alignment", "Captioning", "Encoder", "Evaluation", "ImageDecoding", "Tensors", "Weights"]),
         .executableTarget(
             name: "CaptionCLI",
             dependencies: [
-                "ImageDecoding", "Tensors", "Weights", "Encoder", "Evaluation", "Captioning", "Alignment", "Training",
+                "ImageDecoding", "Tensors", "Weights", "Encoder", "Evaluation", "Captioning", "Alignment", "Training", "Batch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -39,6 +40,25 @@ let package = Package(
         .testTarget(name: "CaptioningTests", dependencies: ["Captioning", "Tensors"]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Captioning", "Evaluation", "Tensors", "Weights"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Captioning", "Tensors"]),
+        .testTarget(name: "BatchTests", dependencies: ["Batch"]),
         .testTarget(name: "CaptionCLITests", dependencies: ["CaptionCLI"]),
     ]
 )
+
+// libFuzzer targets (Fuzz/<Name>/main.swift), declared only when CAPTION_FUZZ is set, so the
+// normal build and test never see them. Build each on its own scratch path with the sanitizer
+// flags; the README's "Fuzzing" section has the commands.
+if Context.environment["CAPTION_FUZZ"] != nil {
+    package.targets.append(.target(name: "CFuzzing", path: "Fuzz/CFuzzing"))
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzJPEG", ["ImageDecoding"]),
+        ("FuzzPNG", ["ImageDecoding"]),
+        ("FuzzSafeTensors", ["Tensors", "Weights"]),
+        ("FuzzONNX", ["Weights"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(.executableTarget(
+            name: target.name, dependencies: ["CFuzzing"] + target.dependencies, path: "Fuzz/\(target.name)"))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}

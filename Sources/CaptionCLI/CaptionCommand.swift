@@ -26,7 +26,7 @@ struct CaptionCommand: ParsableCommand {
         """,
         version: version,
         subcommands: [CaptionImagesCommand.self, FeaturesCommand.self, ScoreCommand.self, RetrieveCommand.self,
-                      AlignCommand.self, TrainCommand.self, EvaluateCommand.self,
+                      AlignCommand.self, BatchCommand.self, TrainCommand.self, EvaluateCommand.self,
                       SampleCommand.self, ExportCommand.self, ImportWeightsCommand.self, BenchCommand.self],
         defaultSubcommand: CaptionImagesCommand.self
     )

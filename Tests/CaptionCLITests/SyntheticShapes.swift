@@ -86,6 +86,15 @@ enum PNGWriter {
         return Data(png)
     }
 
+    /// A decompression bomb: a valid header claiming `width` × `height` pixels and almost no data.
+    static func bomb(width: Int, height: Int) -> Data {
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        png += chunk("IHDR", bigEndian(UInt32(width)) + bigEndian(UInt32(height)) + [8, 2, 0, 0, 0])
+        png += chunk("IDAT", [0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x01])
+        png += chunk("IEND", [])
+        return Data(png)
+    }
+
     private static func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
         let typed = Array(type.utf8) + body
         return bigEndian(UInt32(body.count)) + typed + bigEndian(crc32(typed))

@@ -42,7 +42,7 @@ struct DecoderBench: ParsableCommand {
     var widths: [Int] { beamSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() throws {
-        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions)
+        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions, decoding: DecodingOptions.parse([]))
         let file = pipeline.captioner
         let photo: Image
         do {

@@ -38,9 +38,9 @@ struct EndToEndBench: ParsableCommand {
     func run() throws {
         var caption = ""
         let start = DispatchTime.now().uptimeNanoseconds
-        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions)
-        let loaded = DispatchTime.now().uptimeNanoseconds
         let decoding = try DecodingOptions.parse([])
+        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions, decoding: decoding)
+        let loaded = DispatchTime.now().uptimeNanoseconds
         var rng = SplitMix64(seed: decoding.seed)
         func captionOnce() throws {
             let photo = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: image), maxPixels: imageOptions.maxPixels)

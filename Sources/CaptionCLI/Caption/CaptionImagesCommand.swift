@@ -1,6 +1,5 @@
-import Alignment
 import ArgumentParser
-import Captioning
+import Batch
 import Encoder
 import Foundation
 import ImageDecoding
@@ -51,75 +50,26 @@ struct CaptionImagesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions)
-        let captioner = pipeline.captioner
-        // The aligner scores captions for --rerank (required) and --json's confidence (if shipped).
-        let reranker = try rerankerIfNeeded()
+        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions, decoding: decoding, confidence: json)
         let progress = ProgressBar(total: images.count, quiet: quiet)
         var rng = SplitMix64(seed: decoding.seed)
         var failures = 0
         for path in images {
-            let name = path == "-" ? "<stdin>" : path
             let image: Image
             do {
                 image = try ImageSource.decode(path, maxPixels: imageOptions.maxPixels)
             } catch {
-                reportError(name, "\(error)")
-                emit(json ? "{\"image\":\(JSONText.quoted(path)),\"error\":\(JSONText.quoted("\(error)"))}" : "")
+                reportError(path == "-" ? "<stdin>" : path, "\(error)")
+                emit(json ? BatchRecord(image: path, error: "\(error)").jsonLine : "")
                 failures += 1
                 progress.advance(failed: 1)
                 continue
             }
-            let output = pipeline.encoder.encode(image)
-            var captions = decoding.decode(captioner.model, feature: pipeline.feature(from: output), rng: &rng)
-            var confidence: Float?
-            if let reranker {
-                let regions = AlignmentRegions.from(pool5: output.pool5, vector: output.imageVector)
-                if decoding.rerank {
-                    captions = Array(reranker.rerank(captions, sentences: captions.map { captioner.sentence($0.words) },
-                                                     regions: regions).prefix(decoding.nBest))
-                }
-                confidence = captions.first.map { reranker.confidence(captioner.sentence($0.words), regions: regions) }
-            }
-            emit(json ? CaptionJSON.line(image: path, captions: captions, file: captioner, confidence: confidence)
-                       : captioner.sentence(captions.first?.words ?? []))
+            let record = pipeline.record(image: path, output: pipeline.encoder.encode(image), rng: &rng)
+            emit(json ? record.jsonLine : record.caption)
             progress.advance()
         }
         progress.finish()
         if failures > 0 { throw ExitCode(1) }
-    }
-}
-
-extension CaptionImagesCommand {
-    /// The aligner, when --rerank needs it (an error if missing) or --json can show a confidence.
-    func rerankerIfNeeded() throws -> CaptionReranker? {
-        guard decoding.rerank || json else { return nil }
-        if !decoding.rerank && !FileManager.default.fileExists(atPath: WeightsDirectory.locate("aligner.safetensors").path) {
-            return nil
-        }
-        return CaptionReranker(aligner: try AlignerLoader.load(nil), weight: decoding.rerankWeight)
-    }
-}
-
-extension CaptionModelFile {
-    /// Word ids → the printed sentence.
-    func sentence(_ words: [Int]) -> String {
-        tokenizer.join(vocabulary.decode(words))
-    }
-}
-
-/// The `--json` line for one captioned photo.
-enum CaptionJSON {
-    static func line(image: String, captions: [DecodedCaption], file: CaptionModelFile, confidence: Float?) -> String {
-        func number(_ x: Float) -> String { String(format: "%.4f", x) }
-        let beams = captions.map { caption in
-            "{\"caption\":\(JSONText.quoted(file.sentence(caption.words))),\"logprob\":\(number(caption.logProbability)),"
-                + "\"score\":\(number(caption.score)),\"word_logprobs\":[\(caption.tokenLogProbabilities.map(number).joined(separator: ","))]}"
-        }
-        let best = captions.first
-        return "{\"image\":\(JSONText.quoted(image)),\"caption\":\(JSONText.quoted(file.sentence(best?.words ?? []))),"
-            + "\"logprob\":\(number(best?.logProbability ?? 0)),\"score\":\(number(best?.score ?? 0)),"
-            + (confidence.map { "\"confidence\":\(number($0))," } ?? "")
-            + "\"beams\":[\(beams.joined(separator: ","))]}"
     }
 }

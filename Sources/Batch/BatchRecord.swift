@@ -1,0 +1,90 @@
+import Foundation
+import Weights
+
+/// The result for one file of a batch: its captions, best first, or why it failed.
+///
+/// As a JSON line it is exactly what `caption --json` prints for a photo:
+/// `{"image", "caption", "logprob", "score", ["confidence",] "beams": [{"caption", "logprob",
+/// "score", "word_logprobs"}]}`, or `{"image", "error"}`.
+public struct BatchRecord: Sendable, Equatable {
+    /// One decoded sentence with its scores.
+    public struct Candidate: Sendable, Equatable {
+        public var caption: String
+        /// Natural-log probability of the caption including its end token.
+        public var logprob: Float
+        /// `logprob / length^α`, what the beam ranked by.
+        public var score: Float
+        public var wordLogprobs: [Float]
+
+        public init(caption: String, logprob: Float, score: Float, wordLogprobs: [Float]) {
+            self.caption = caption
+            self.logprob = logprob
+            self.score = score
+            self.wordLogprobs = wordLogprobs
+        }
+    }
+
+    public var image: String
+    public var candidates: [Candidate]
+    /// The aligner's per-word score of the best caption, when the aligner was used.
+    public var confidence: Float?
+    public var error: String?
+
+    public init(image: String, candidates: [Candidate], confidence: Float? = nil) {
+        self.image = image
+        self.candidates = candidates
+        self.confidence = confidence
+    }
+
+    public init(image: String, error: String) {
+        self.image = image
+        self.candidates = []
+        self.error = error
+    }
+
+    public var caption: String { candidates.first?.caption ?? "" }
+    public var failed: Bool { error != nil }
+
+    /// The one-line JSON form (no newline).
+    public var jsonLine: String {
+        if let error {
+            return "{\"image\":\(JSONText.quoted(image)),\"error\":\(JSONText.quoted(error))}"
+        }
+        let beams = candidates.map { candidate in
+            "{\"caption\":\(JSONText.quoted(candidate.caption)),\"logprob\":\(Self.number(candidate.logprob)),"
+                + "\"score\":\(Self.number(candidate.score)),"
+                + "\"word_logprobs\":[\(candidate.wordLogprobs.map(Self.number).joined(separator: ","))]}"
+        }
+        let best = candidates.first
+        return "{\"image\":\(JSONText.quoted(image)),\"caption\":\(JSONText.quoted(caption)),"
+            + "\"logprob\":\(Self.number(best?.logprob ?? 0)),\"score\":\(Self.number(best?.score ?? 0)),"
+            + (confidence.map { "\"confidence\":\(Self.number($0))," } ?? "")
+            + "\"beams\":[\(beams.joined(separator: ","))]}"
+    }
+
+    /// Reads a line written by ``jsonLine``; nil when it is not one.
+    public init?(jsonLine line: some StringProtocol) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let image = object["image"] as? String
+        else { return nil }
+        if let error = object["error"] as? String {
+            self.init(image: image, error: error)
+            return
+        }
+        guard let caption = object["caption"] as? String else { return nil }
+        func float(_ value: Any?) -> Float { (value as? NSNumber)?.floatValue ?? 0 }
+        var candidates = (object["beams"] as? [[String: Any]] ?? []).map { beam in
+            Candidate(caption: beam["caption"] as? String ?? "", logprob: float(beam["logprob"]), score: float(beam["score"]),
+                      wordLogprobs: (beam["word_logprobs"] as? [NSNumber] ?? []).map(\.floatValue))
+        }
+        if candidates.first?.caption != caption {
+            candidates.insert(Candidate(caption: caption, logprob: float(object["logprob"]), score: float(object["score"]),
+                                        wordLogprobs: []), at: 0)
+        }
+        self.init(image: image, candidates: candidates, confidence: (object["confidence"] as? NSNumber)?.floatValue)
+    }
+
+    static func number(_ x: Float) -> String {
+        x.isFinite ? String(format: "%.4f", x) : "null"
+    }
+}

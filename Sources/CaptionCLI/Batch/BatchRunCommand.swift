@@ -1,0 +1,186 @@
+import ArgumentParser
+import Batch
+import Foundation
+import ImageDecoding
+import Tensors
+
+extension ResultFormat: ExpressibleByArgument {}
+
+/// `caption batch DIR --out FILE`: every photo under a folder, captioned into one results file.
+struct BatchRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Caption every photo under a folder (or in a list) into a results file.",
+        discussion: """
+        Photos are found by content (JPEG or PNG signature), whatever their extension, walking \
+        the folder recursively in a stable (byte-sorted) order; hidden files are skipped unless \
+        --hidden. Files with an image extension that cannot be read are reported, other files \
+        are skipped. Symbolic links are followed, each folder once.
+
+        Each result is one whole line, flushed to disk as its image finishes: JSONL (default) \
+        {"image", "caption", "logprob", "score", "beams"…} or {"image", "error"}; CSV; or a COCO \
+        results array [{"image_id", "caption", "image"}] (valid JSON once the run ends; failed \
+        images are not in it). Rerunning the same command after a crash, a kill or Ctrl-C skips \
+        the images already in --out and finishes the rest; --force starts over.
+
+        --shard K/N takes a fixed 1/N of the files (by a hash of each path), so N machines can \
+        share a folder; join their files with `caption batch merge`. --html writes a report \
+        page. A summary goes to stderr at the end. Exit status: 0 all captioned, 1 some failed \
+        (listed in the summary) or writing failed, 2 bad usage (including a folder or --out \
+        that cannot be used; nothing is captioned), 130 interrupted.
+
+        Examples:
+          caption batch photos/ --out captions.jsonl
+          caption batch photos/ --out captions.jsonl --html report.html
+          find /data -name '*.jpg' | caption batch --list - --out captions.csv --format csv
+          caption batch /data/crawl --out part-$SLURM_ARRAY_TASK_ID.jsonl --shard $SLURM_ARRAY_TASK_ID/16
+        """)
+
+    @Argument(help: ArgumentHelp("The folder to caption, walked recursively.", valueName: "dir"))
+    var directory: String?
+
+    @Option(help: ArgumentHelp("A file listing the photos, one path a line (- for stdin), instead of a folder.", valueName: "file"))
+    var list: String?
+
+    @Option(help: ArgumentHelp("The results file; rerunning with the same file resumes.", valueName: "file"))
+    var out: String
+
+    @Option(help: "Results format: jsonl, csv or coco.")
+    var format: ResultFormat = .jsonl
+
+    @Flag(help: "Discard the results already in --out and caption everything again.")
+    var force = false
+
+    @Flag(help: "Also caption hidden files and folders (names starting with a dot).")
+    var hidden = false
+
+    @Option(help: ArgumentHelp("Caption only shard K of N (1 ≤ K ≤ N), e.g. 3/8, for running on N machines.", valueName: "K/N"))
+    var shard: String?
+
+    @Option(help: ArgumentHelp("A self-contained HTML report: thumbnails, captions, n-best on click, failures first.", valueName: "file"))
+    var html: String?
+
+    @Option(help: ArgumentHelp("Threads reading and decoding photos ahead of the encoder.", valueName: "n"))
+    var jobs = 1
+
+    @Option(help: ArgumentHelp("Photos encoded together; the encoder runs one photo per core. (default: 2 × cores)", valueName: "n"))
+    var batchSize: Int?
+
+    @Option(help: ArgumentHelp("A trained captioner: a .safetensors file or a training output folder (default: the shipped weights/captioner.safetensors).", valueName: "path"))
+    var model: String?
+
+    @OptionGroup var decoding: DecodingOptions
+    @OptionGroup var imageOptions: ImageOptions
+
+    @Flag(help: "No progress bar on stderr (the summary is still printed).")
+    var quiet = false
+
+    func validate() throws {
+        guard (directory == nil) != (list == nil) else { throw ValidationError("give a folder or --list FILE (one of them)") }
+        if let shard {
+            do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
+        }
+        guard (1...16).contains(jobs) else { throw ValidationError("--jobs must be 1…16, got \(jobs)") }
+        if let batchSize, !(1...64).contains(batchSize) { throw ValidationError("--batch-size must be 1…64, got \(batchSize)") }
+        if let html, html == out { throw ValidationError("--html and --out must be different files") }
+    }
+
+    func run() throws {
+        let start = Date()
+        let files = try selectedFiles()
+        let output: ResultFile
+        do {
+            output = try ResultFile(path: out, format: format, force: force)
+        } catch {
+            FileHandle.standardError.write(Data("caption: error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let selected = Set(files.entries.map(\.path))
+        let earlier = output.earlier.filter { selected.contains($0.image) }
+        let done = Set(earlier.map(\.image))
+        let pending = files.entries.filter { !done.contains($0.path) }
+
+        var outcome = BatchRunner.Outcome()
+        var writeError: ResultFileError?
+        if !pending.isEmpty {
+            let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions, decoding: decoding, confidence: format == .jsonl)
+            let runner = BatchRunner(pipeline: pipeline, maxPixels: imageOptions.maxPixels,
+                                     batchSize: batchSize ?? 2 * Parallel.workers, jobs: jobs, thumbnailSide: html == nil ? nil : 128)
+            Interruption.install()
+            let progress = ProgressBar(total: pending.count, quiet: quiet)
+            do {
+                outcome = try runner.run(pending, into: output, keepRecords: html != nil, progress: progress)
+            } catch {
+                writeError = error
+            }
+            progress.finish()
+        }
+        if writeError == nil {
+            do { try output.finish() } catch { writeError = error }
+        }
+        let summary = BatchSummary(files: files, earlier: earlier, outcome: outcome, pending: pending.count,
+                                   output: out, shard: shard, seconds: Date().timeIntervalSince(start))
+        if let html, writeError == nil {
+            try writeReport(html, records: output.earlier + outcome.records, outcome: outcome, summary: summary)
+        }
+        summary.print()
+        if let writeError {
+            FileHandle.standardError.write(Data("caption: error: \(writeError)\n".utf8))
+            throw ExitCode(1)
+        }
+        if outcome.interrupted { throw ExitCode(130) }
+        if summary.failedCount > 0 { throw ExitCode(1) }
+    }
+
+    /// The folder's or the list's files, narrowed to --shard.
+    private func selectedFiles() throws -> ImageFileList {
+        var files: ImageFileList
+        if let directory {
+            do {
+                files = try ImageFileList.walk(directory, includeHidden: hidden)
+            } catch {
+                FileHandle.standardError.write(Data("caption: error: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        } else {
+            let text: String
+            if list == "-" {
+                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            } else if let data = FileManager.default.contents(atPath: list!) {
+                text = String(decoding: data, as: UTF8.self)
+            } else {
+                reportError(list!, "cannot read the list of files")
+                throw ExitCode(2)
+            }
+            files = ImageFileList.read(listing: text)
+        }
+        if let shard { files = files.sharded(try Shard(parsing: shard)) }
+        return files
+    }
+
+    /// The HTML report over every result in --out; photos captioned by an earlier run are
+    /// decoded again for their thumbnails.
+    private func writeReport(_ path: String, records: [BatchRecord], outcome: BatchRunner.Outcome,
+                             summary: BatchSummary) throws {
+        var thumbnails = outcome.thumbnails
+        let missing = records.filter { !$0.failed && thumbnails[$0.image] == nil }.map(\.image)
+        var made = [[UInt8]?](repeating: nil, count: missing.count)
+        let maxPixels = imageOptions.maxPixels
+        made.withUnsafeMutableBufferPointer { buffer in
+            let target = UncheckedSendable(buffer)
+            Parallel.forEach(missing.count) { i in
+                let image = try? ImageDecoder.decode(contentsOf: URL(fileURLWithPath: missing[i]), maxPixels: maxPixels)
+                target.value[i] = image.flatMap { try? JPEGEncoder.thumbnail($0, side: 128) }
+            }
+        }
+        for (image, thumbnail) in zip(missing, made) { thumbnails[image] = thumbnail }
+        let report = BatchReport(title: "caption batch: \(directory ?? list ?? "")", summary: summary.lines,
+                                 records: records, thumbnails: thumbnails)
+        do {
+            try Data(report.html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            reportError(path, "cannot write: \((error as NSError).localizedDescription)")
+            throw ExitCode(1)
+        }
+    }
+}
