@@ -52,3 +52,15 @@ func emit(_ line: some CustomStringConvertible) {
 func reportError(_ subject: String, _ message: String) {
     FileHandle.standardError.write(Data("caption: error: \(subject): \(message)\n".utf8))
 }
+
+/// Writes a whole output file (a report, a merged result) atomically: a temporary file beside it
+/// is renamed into place, so a reader never sees half a file. A failure is reported as
+/// `caption: error: <path>: cannot write: <reason>` and exits 1.
+func writeOutputFile(_ path: String, _ text: String) throws {
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        reportError(path, "cannot write: \((error as? CocoaError)?.underlying?.localizedDescription ?? error.localizedDescription)")
+        throw ExitCode(1)
+    }
+}

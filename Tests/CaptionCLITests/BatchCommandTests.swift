@@ -110,6 +110,14 @@ import Testing
         }
     }
 
+    /// A `--list` file of the fixture's `names`, in a new temporary folder.
+    static func listFile(_ names: [String], _ fixture: Fixture) throws -> (dir: URL, list: URL) {
+        let dir = try CLI.temporaryDirectory()
+        let list = dir.appendingPathComponent("list.txt")
+        try Data(names.map(fixture.path).joined(separator: "\n").utf8).write(to: list)
+        return (dir, list)
+    }
+
     /// Starts a batch in the background; stdout and stderr go to files.
     static func start(_ arguments: [String], stderr: URL) throws -> Process {
         let process = Process()
@@ -209,6 +217,18 @@ import Testing
         #expect(missing.stderr.contains("missing: No such file or directory"))
     }
 
+    @Test func usageErrorsExitTwo() throws {
+        let noInput = try CLI.run(["batch", "--out", "/tmp/never.jsonl"])
+        #expect(noInput.status == 2)
+        #expect(noInput.stderr.contains("give a folder or --list FILE"), "\(noInput.stderr)")
+        let badShard = try CLI.run(["batch", "examples", "--out", "/tmp/never.jsonl", "--shard", "0/4"])
+        #expect(badShard.status == 2)
+        #expect(badShard.stderr.contains("shards count from 1"), "\(badShard.stderr)")
+        let sameFile = try CLI.run(["batch", "examples", "--out", "/tmp/never.html", "--html", "/tmp/never.html"])
+        #expect(sameFile.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/never.jsonl"))
+    }
+
     @Test func shardsCoverTheFolderAndMerge() throws {
         let fixture = try #require(Fixture.shared)
         let dir = try CLI.temporaryDirectory()
@@ -231,10 +251,8 @@ import Testing
 
     @Test func csvAndCocoFormats() throws {
         let fixture = try #require(Fixture.shared)
-        let dir = try CLI.temporaryDirectory()
-        let list = dir.appendingPathComponent("list.txt")
         let names = Array(fixture.good.prefix(3)) + ["bad/text.jpg"]
-        try Data(names.map(fixture.path).joined(separator: "\n").utf8).write(to: list)
+        let (dir, list) = try Self.listFile(names, fixture)
         let csv = dir.appendingPathComponent("out.csv")
         let csvRun = try CLI.run(["batch", "--list", list.path, "--out", csv.path, "--format", "csv"])
         #expect(csvRun.status == 1)
@@ -263,9 +281,7 @@ import Testing
 
     @Test func allGoodExitsZeroAndResumeIsANoOp() throws {
         let fixture = try #require(Fixture.shared)
-        let dir = try CLI.temporaryDirectory()
-        let list = dir.appendingPathComponent("list.txt")
-        try Data(fixture.good.prefix(2).map(fixture.path).joined(separator: "\n").utf8).write(to: list)
+        let (dir, list) = try Self.listFile(Array(fixture.good.prefix(2)), fixture)
         let out = dir.appendingPathComponent("out.jsonl")
         let first = try CLI.run(["batch", "--list", list.path, "--out", out.path])
         #expect(first.status == 0, "\(first.stderr)")
@@ -281,10 +297,8 @@ import Testing
 
     @Test func htmlReportRendersWithoutConsoleErrors() throws {
         let fixture = try #require(Fixture.shared)
-        let dir = try CLI.temporaryDirectory()
-        let list = dir.appendingPathComponent("list.txt")
         let names = Array(fixture.good.prefix(4)) + ["bad/empty.jpg"]
-        try Data(names.map(fixture.path).joined(separator: "\n").utf8).write(to: list)
+        let (dir, list) = try Self.listFile(names, fixture)
         let page = dir.appendingPathComponent("report.html")
         let run = try CLI.run(["batch", "--list", list.path, "--out", dir.appendingPathComponent("out.jsonl").path,
                                "--html", page.path, "--n-best", "3"])
@@ -292,23 +306,10 @@ import Testing
         let html = try String(contentsOf: page, encoding: .utf8)
         #expect(html.contains("\"t\":\"/9j/"))  // thumbnails, as base64 JPEG (FF D8 FF)
         #expect(html.contains("\"e\":\"empty file\""))
-        guard let chromium = AlignmentPageBrowserTests.chromium else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: chromium)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-                             "--user-data-dir=\(dir.appendingPathComponent("profile").path)", "--dump-dom", page.absoluteString]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        group.wait()
-        process.waitUntilExit()
-        let console = String(decoding: errData, as: UTF8.self).split(separator: "\n").filter { $0.contains(":CONSOLE") }
-        #expect(console.isEmpty, "console messages:\n\(console.joined(separator: "\n"))")
+        guard HeadlessChromium.path != nil else { return }
+        let loaded = try HeadlessChromium.load(page, profile: dir.appendingPathComponent("profile"))
+        let dom = loaded.dom
+        #expect(loaded.consoleMessages.isEmpty, "console messages:\n\(loaded.consoleMessages.joined(separator: "\n"))")
         #expect(dom.components(separatedBy: "class=\"card\"").count - 1 == 4, "rendered cards")
         #expect(dom.contains("1 file could not be captioned"))
         #expect(dom.contains("data:image/jpeg;base64,/9j/"))

@@ -78,13 +78,7 @@ struct AlignCommand: ParsableCommand {
                                  mimeType: bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) ? "image/png" : "image/jpeg",
                                  width: photo.width, height: photo.height, sentence: sentence, tokens: input.tokens,
                                  known: known, alignment: alignment)
-        do {
-            // .atomic writes a temporary file beside the target and renames it into place.
-            try Data(page.html.utf8).write(to: URL(fileURLWithPath: html), options: .atomic)
-        } catch {
-            reportError(html, "cannot write: \((error as? CocoaError)?.underlying?.localizedDescription ?? error.localizedDescription)")
-            throw ExitCode(1)
-        }
+        try writeOutputFile(html, page.html)
     }
 
     /// The word → region table.

@@ -36,12 +36,7 @@ struct BatchMergeCommand: ParsableCommand {
             FileHandle.standardError.write(Data("caption: error: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        do {
-            try Data(merge.text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
-        } catch {
-            reportError(out, "cannot write: \((error as NSError).localizedDescription)")
-            throw ExitCode(1)
-        }
+        try writeOutputFile(out, merge.text)
         for (file, count) in zip(files, merge.counts) { emit("\(file)\t\(count)") }
         let failed = merge.records.filter(\.failed).count
         emit("merged \(merge.records.count) images (\(failed) failed) from \(files.count) files into \(out) (\(merge.format.rawValue))")

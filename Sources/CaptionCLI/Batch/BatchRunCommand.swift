@@ -176,11 +176,6 @@ struct BatchRunCommand: ParsableCommand {
         for (image, thumbnail) in zip(missing, made) { thumbnails[image] = thumbnail }
         let report = BatchReport(title: "caption batch: \(directory ?? list ?? "")", summary: summary.lines,
                                  records: records, thumbnails: thumbnails)
-        do {
-            try Data(report.html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            reportError(path, "cannot write: \((error as NSError).localizedDescription)")
-            throw ExitCode(1)
-        }
+        try writeOutputFile(path, report.html)
     }
 }
