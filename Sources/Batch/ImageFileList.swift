@@ -35,6 +35,10 @@ public struct ImageFileList: Sendable {
     /// Walks `root` recursively; entries are sorted by byte order of their names at every level,
     /// so the order is the same on every machine and in every locale.
     public static func walk(_ root: String, includeHidden: Bool = false) throws(BatchInputError) -> ImageFileList {
+        // "photos/" and "photos" must list the same paths, or a rerun spelled differently would
+        // not recognize its earlier results.
+        var root = root
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
         var info = stat()
         guard stat(root, &info) == 0 else { throw .unreadable(root, String(cString: strerror(errno))) }
         guard info.st_mode & S_IFMT == S_IFDIR else { throw .notADirectory(root) }

@@ -1,6 +1,6 @@
 import Tensors
 
-/// Beam search over a `CaptionModel`, in im2txt's form: at each step every live beam proposes
+/// Beam search over a `CaptionModel` (or an ensemble), in im2txt's form: at each step every live beam proposes
 /// its K most likely allowed tokens; a proposed `<end>` completes a caption, and the K best
 /// proposed words (by total log-probability) become the next live beams. All live beams advance
 /// together as the rows of one batched `CaptionModel.step`, so a step costs one gate GEMM
@@ -59,8 +59,8 @@ public struct BeamSearch: Sendable {
     }
 
     /// The n-best captions of one image (`feature` `// [F]`; nil for a text-only model).
-    public func search(_ model: CaptionModel, feature: Tensor?) -> [DecodedCaption] {
-        let v = model.config.vocabularySize
+    public func search(_ model: some StepwiseDecoder, feature: Tensor?) -> [DecodedCaption] {
+        let v = model.vocabularySize
         var (state, logProbs) = model.step(model.initialState(feature: feature), tokens: [CaptionModel.startToken])
         var beams = [Beam(words: [], logProbabilities: [], total: 0)]
         var completed: [DecodedCaption] = []

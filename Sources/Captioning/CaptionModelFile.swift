@@ -10,10 +10,16 @@ import Weights
 /// Metadata: `format` = `caption-captioner-1`, `config` (JSON), `vocabulary` (one word a line,
 /// in id order), `tokenizer` (words | characters), `feature_pooling`, and free-form `info.*`
 /// entries (training command, dev scores).
+///
+/// An ensemble file also holds further members with the same config, vocabulary and features:
+/// their parameters are stored as `ensemble.<k>.<name>` (k = 1, 2, …), with metadata `ensemble`
+/// = the number of further members.
 public struct CaptionModelFile: Sendable {
     public static let format = "caption-captioner-1"
 
     public var model: CaptionModel
+    /// Further members decoded together with `model` (empty for a single model).
+    public var ensemble: [CaptionModel] = []
     public var vocabulary: Vocabulary
     public var tokenizer: Tokenizer
     /// nil for a text-only language model.
@@ -31,8 +37,33 @@ public struct CaptionModelFile: Sendable {
         self.info = info
     }
 
+    /// What beam search and sampling run: `model` alone, or the ensemble of all members.
+    public var decoder: any StepwiseDecoder {
+        ensemble.isEmpty ? model : try! CaptionEnsemble([model] + ensemble)  // members checked when added
+    }
+
+    /// Adds `other` as an ensemble member. It must share this model's config, vocabulary,
+    /// tokenizer and image features (the same training data; stored statistics may differ by
+    /// float16 rounding).
+    public mutating func addMember(_ other: CaptionModelFile) throws(CaptionModelFileError) {
+        guard other.model.config == model.config else { throw CaptionModelFileError("its model config differs") }
+        guard other.vocabulary.serialized == vocabulary.serialized else { throw CaptionModelFileError("its vocabulary differs") }
+        guard other.tokenizer.mode == tokenizer.mode else { throw CaptionModelFileError("its tokenizer differs") }
+        let sameFeatures: Bool = switch (features, other.features) {
+        case (nil, nil): true
+        case let (a?, b?): a.pooling == b.pooling && zip(a.mean + a.std, b.mean + b.std).allSatisfy { x, y in
+            abs(x - y) <= 1e-3 * max(1, abs(x)) }
+        default: false
+        }
+        guard sameFeatures else { throw CaptionModelFileError("its image features differ (trained on other data?)") }
+        ensemble += [other.model] + other.ensemble
+    }
+
     public func write(to url: URL, dtype: SafeTensorsDType = .f32) throws {
         var tensors = model.parameters
+        for (k, member) in ensemble.enumerated() {
+            for (name, tensor) in member.parameters { tensors["ensemble.\(k + 1).\(name)"] = tensor }
+        }
         var metadata = [
             "format": Self.format,
             "config": String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self),
@@ -45,6 +76,7 @@ public struct CaptionModelFile: Sendable {
             metadata["feature_pooling"] = features.pooling.rawValue
         }
         for (key, value) in info { metadata["info.\(key)"] = value }
+        if !ensemble.isEmpty { metadata["ensemble"] = String(ensemble.count) }
         try SafeTensorsFile.write(tensors, metadata: metadata, to: url, dtype: dtype)
     }
 
@@ -84,11 +116,25 @@ public struct CaptionModelFile: Sendable {
         guard vocabulary.count == config.vocabularySize else {
             throw CaptionModelFileError("vocabulary has \(vocabulary.count) words, the model \(config.vocabularySize)")
         }
+        let memberCount = Int(file.metadata["ensemble"] ?? "0") ?? -1
+        guard (0...16).contains(memberCount) else { throw CaptionModelFileError("metadata 'ensemble' is not a member count") }
+        var memberParameters = [[String: Tensor]](repeating: [:], count: memberCount)
+        for (name, tensor) in parameters where name.hasPrefix("ensemble.") {
+            let parts = name.split(separator: ".", maxSplits: 2)
+            guard parts.count == 3, let k = Int(parts[1]), (1...memberCount).contains(k) else {
+                throw CaptionModelFileError("tensor '\(name)' belongs to no ensemble member")
+            }
+            memberParameters[k - 1][String(parts[2])] = tensor
+            parameters[name] = nil
+        }
         let model = try CaptionModel(config: config, parameters: parameters)
+        let ensemble = try memberParameters.map { try CaptionModel(config: config, parameters: $0) }
         var info: [String: String] = [:]
         for (key, value) in file.metadata where key.hasPrefix("info.") { info[String(key.dropFirst(5))] = value }
-        return CaptionModelFile(model: model, vocabulary: vocabulary, tokenizer: Tokenizer(mode: mode),
-                                features: features, info: info)
+        var result = CaptionModelFile(model: model, vocabulary: vocabulary, tokenizer: Tokenizer(mode: mode),
+                                      features: features, info: info)
+        result.ensemble = ensemble
+        return result
     }
 }
 

@@ -33,23 +33,4 @@ extension CaptionModel {
                                       parameters[Self.logitsBiasName]!)
         return (next, logits.logSoftmax())
     }
-
-    /// log p of each token of `words` given the image, and of `<end>` after them when `finished`:
-    /// `words.count + 1` values (or `words.count`), the same per-token values the decoders report.
-    public func logProbabilities(of words: [Int], feature: Tensor?, finished: Bool = true) -> [Float] {
-        var (state, logProbs) = step(initialState(feature: feature), tokens: [Self.startToken])
-        var result: [Float] = []
-        let targets = finished ? words + [Self.endToken] : words
-        for (k, token) in targets.enumerated() {
-            result.append(logProbs.data[token])
-            // Only a word is ever read back: `<end>`, when present, is the last target.
-            if k + 1 < targets.count { (state, logProbs) = step(state, tokens: [token]) }
-        }
-        return result
-    }
-
-    /// Σ `logProbabilities(of:feature:finished:)`, summed in order as the decoders sum.
-    public func logProbability(of words: [Int], feature: Tensor?, finished: Bool = true) -> Float {
-        logProbabilities(of: words, feature: feature, finished: finished).reduce(0, +)
-    }
 }

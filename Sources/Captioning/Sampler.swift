@@ -18,14 +18,14 @@ public struct Sampler: Sendable {
 
     /// The most likely allowed token at every step (ties to the lower id). Equals
     /// `BeamSearch(beamSize: 1)`'s single result.
-    public func greedy(_ model: CaptionModel, feature: Tensor?) -> DecodedCaption {
+    public func greedy(_ model: some StepwiseDecoder, feature: Tensor?) -> DecodedCaption {
         decode(model, feature: feature) { row in BeamSearch.topTokens(row, count: 1)[0] }
     }
 
     /// Draws each token from softmax(log p / temperature) over the allowed tokens: temperature
     /// 1 samples the model itself, below 1 sharpens towards greedy, above 1 flattens. Reported
     /// log-probabilities are the model's own (temperature 1), so they rescore like any caption's.
-    public func sample(_ model: CaptionModel, feature: Tensor?, temperature: Float = 1,
+    public func sample(_ model: some StepwiseDecoder, feature: Tensor?, temperature: Float = 1,
                        rng: inout SplitMix64) -> DecodedCaption {
         precondition(temperature > 0, "temperature must be positive (use greedy for 0)")
         return decode(model, feature: feature) { row in
@@ -43,7 +43,7 @@ public struct Sampler: Sendable {
     }
 
     /// Feeds `<start>`, then each chosen word, until `choose` picks `<end>` or the length runs out.
-    private func decode(_ model: CaptionModel, feature: Tensor?, choose: ([Float]) -> Int) -> DecodedCaption {
+    private func decode(_ model: some StepwiseDecoder, feature: Tensor?, choose: ([Float]) -> Int) -> DecodedCaption {
         var (state, logProbs) = model.step(model.initialState(feature: feature), tokens: [CaptionModel.startToken])
         var words: [Int] = [], tokenLogProbabilities: [Float] = []
         for position in 0..<maxLength {

@@ -6,12 +6,16 @@ import Tensors
 /// Scores a captioner on a dataset split: perplexity of its reference captions, and BLEU /
 /// ROUGE-L / CIDEr-D of the captions it writes.
 public struct CaptionEvaluator {
+    /// Scores perplexity.
     public let model: CaptionModel
+    /// Writes the captions: `model`, or an ensemble that includes it.
+    public let decoder: any StepwiseDecoder
     public let vocabulary: Vocabulary
     public let features: ImageFeatureSpec?
 
-    public init(model: CaptionModel, vocabulary: Vocabulary, features: ImageFeatureSpec?) {
+    public init(model: CaptionModel, decoder: (any StepwiseDecoder)? = nil, vocabulary: Vocabulary, features: ImageFeatureSpec?) {
         self.model = model
+        self.decoder = decoder ?? model
         self.vocabulary = vocabulary
         self.features = features
     }
@@ -41,7 +45,7 @@ public struct CaptionEvaluator {
             Parallel.forEach(workers) { worker in
                 for index in stride(from: worker, to: set.images.count, by: workers) {
                     let feature = set.featureBatch([index], spec: features).reshaped([features.size])
-                    let best = choose(index, search.search(model, feature: feature))
+                    let best = choose(index, search.search(decoder, feature: feature))
                     target.value[index] = vocabulary.decode(best?.words ?? [])
                 }
             }

@@ -42,6 +42,11 @@ import Testing
         #expect(Set(list.entries.map(\.path)).count == list.entries.count)
     }
 
+    @Test func trailingSlashGivesTheSamePaths() throws {
+        let root = try Self.makeTree()
+        #expect(try ImageFileList.walk(root + "//").entries == ImageFileList.walk(root).entries)
+    }
+
     @Test func hiddenFilesOnRequest() throws {
         let root = try Self.makeTree()
         let list = try ImageFileList.walk(root, includeHidden: true)

@@ -206,6 +206,29 @@ import Testing
         #expect((objects[victim.path]?["error"] as? String)?.hasPrefix("cannot read file") == true)
     }
 
+    /// Root reads any file, so as root the batch runs as `nobody` (through setpriv) for this one.
+    static let dropRoot: [String]? = geteuid() != 0 ? []
+        : FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+            ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : nil
+
+    @Test(.enabled(if: dropRoot != nil, "running as root without setpriv"))
+    func fileWithoutReadPermissionIsReported() throws {
+        let fixture = try #require(Fixture.shared)
+        let dir = try CLI.temporaryDirectory()
+        chmod(dir.path, 0o777)  // writable by nobody
+        try FileManager.default.copyItem(atPath: fixture.path(fixture.good[1]), toPath: dir.appendingPathComponent("open.png").path)
+        try FileManager.default.copyItem(atPath: fixture.path(fixture.good[2]), toPath: dir.appendingPathComponent("locked.png").path)
+        chmod(dir.appendingPathComponent("locked.png").path, 0)
+        let out = dir.appendingPathComponent("out.jsonl")
+        let run = try CLI.run(["batch", dir.path, "--out", out.path], launcher: Self.dropRoot!)
+        #expect(run.status == 1, "\(run.stderr)")
+        let objects = try Self.objects(out)
+        #expect(objects.count == 2)
+        #expect(objects[dir.appendingPathComponent("locked.png").path]?["error"] as? String == "cannot read file: Permission denied")
+        #expect(objects[dir.appendingPathComponent("open.png").path]?["caption"] as? String
+                == fixture.reference[fixture.path(fixture.good[1])]?["caption"] as? String)
+    }
+
     @Test func unwritableOutputIsABadUsageError() throws {
         let fixture = try #require(Fixture.shared)
         let notAFolder = fixture.path(fixture.good[0])

@@ -60,8 +60,8 @@ struct DecoderBench: ParsableCommand {
             var decoding = try DecodingOptions.parse([])
             decoding.beamSize = width
             var rng = SplitMix64(seed: decoding.seed)
-            let caption = decoding.decode(file.model, feature: feature, rng: &rng).first
-            let seconds = BenchTable.time(runs: runs) { _ = decoding.decode(file.model, feature: feature, rng: &rng) }
+            let caption = decoding.decode(file.decoder, feature: feature, rng: &rng).first
+            let seconds = BenchTable.time(runs: runs) { _ = decoding.decode(file.decoder, feature: feature, rng: &rng) }
             table.add(stage: "beam \(width): \(file.sentence(caption?.words ?? []))", batch: "1", runs: runs,
                       msPerRun: seconds * 1000, perSecond: 1 / seconds, gflops: nil)
         }

@@ -59,7 +59,7 @@ struct EndToEndBench: ParsableCommand {
         var rng = SplitMix64(seed: decoding.seed)
         func captionOnce() throws {
             let photo = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: image), maxPixels: imageOptions.maxPixels)
-            let best = decoding.decode(pipeline.captioner.model, feature: pipeline.feature(for: photo), rng: &rng).first
+            let best = decoding.decode(pipeline.captioner.decoder, feature: pipeline.feature(for: photo), rng: &rng).first
             caption = pipeline.captioner.sentence(best?.words ?? [])
         }
         do {

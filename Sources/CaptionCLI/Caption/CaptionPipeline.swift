@@ -49,7 +49,7 @@ struct CaptionPipeline {
     /// The captions of one encoded photo, best first: the decoding options' beam (re-ranked by
     /// the aligner with --rerank), with the aligner's confidence when it is loaded.
     func record(image: String, output: EncoderOutput, rng: inout SplitMix64) -> BatchRecord {
-        var captions = decoding.decode(captioner.model, feature: feature(from: output), rng: &rng)
+        var captions = decoding.decode(captioner.decoder, feature: feature(from: output), rng: &rng)
         var confidence: Float?
         if let reranker {
             let regions = AlignmentRegions.from(pool5: output.pool5, vector: output.imageVector)

@@ -57,7 +57,7 @@ struct DecodingOptions: ParsableArguments {
 
     /// Decodes one image's (or, for a text-only model, no image's) captions, best first.
     /// `rng` carries the sampling state across images so a batch is repeatable from --seed.
-    func decode(_ model: CaptionModel, feature: Tensor?, rng: inout SplitMix64) -> [DecodedCaption] {
+    func decode(_ model: some StepwiseDecoder, feature: Tensor?, rng: inout SplitMix64) -> [DecodedCaption] {
         // maxLength counts <end>, as in im2txt.
         if sample {
             return [Sampler(maxLength: maxLength + 1, noRepeatNgram: noRepeatNgram)

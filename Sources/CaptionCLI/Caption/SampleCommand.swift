@@ -45,7 +45,7 @@ struct SampleCommand: ParsableCommand {
         var rng = SplitMix64(seed: seed)
         let sampler = Sampler(maxLength: maxLength + 1)
         for _ in 0..<count {
-            emit(file.sentence(sampler.sample(file.model, feature: nil, temperature: temperature, rng: &rng).words))
+            emit(file.sentence(sampler.sample(file.decoder, feature: nil, temperature: temperature, rng: &rng).words))
         }
     }
 }

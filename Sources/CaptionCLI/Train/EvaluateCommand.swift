@@ -95,7 +95,7 @@ struct EvaluateCaptionsCommand: ParsableCommand {
         progress.finish()
         let set = CaptionTrainingSet(data, vocabulary: file.vocabulary, tokenizer: file.tokenizer, maxLength: decoding.maxLength,
                                      features: features, pooling: spec.pooling)
-        let evaluator = CaptionEvaluator(model: file.model, vocabulary: file.vocabulary, features: spec)
+        let evaluator = CaptionEvaluator(model: file.model, decoder: file.decoder, vocabulary: file.vocabulary, features: spec)
         let captions: [[String]]
         if decoding.rerank {
             let reranker = CaptionReranker(aligner: try AlignerLoader.load(nil), weight: decoding.rerankWeight)

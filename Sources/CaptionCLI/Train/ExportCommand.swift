@@ -14,8 +14,14 @@ struct ExportCommand: ParsableCommand {
         beside it: sha256, vocabulary size, settings, the training command, dev scores and \
         training time recorded at training.
 
-        Example:
+        --ensemble adds other trained captioners as members decoded together with the first \
+        (each step averages their word probabilities). Members must share the vocabulary, \
+        settings and image features, i.e. come from runs on the same training data with other \
+        seeds or learning rates. The manifest then describes each member.
+
+        Examples:
           caption export runs/flickr8k --out weights/captioner.safetensors
+          caption export runs/a --ensemble runs/b --out weights/captioner.safetensors
         """)
 
     @Argument(help: ArgumentHelp("A trained captioner: file or training folder.", valueName: "model"))
@@ -24,8 +30,22 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Output file; the manifest goes beside it as NAME.manifest.json.", valueName: "file"))
     var out: String
 
+    @Option(help: ArgumentHelp("Another trained captioner to decode together with the first (repeatable).", valueName: "model"))
+    var ensemble: [String] = []
+
     func run() throws {
-        let file = try CaptionerLoader.load(model)
+        var file = try CaptionerLoader.load(model)
+        var members: [[String: String]] = []
+        for path in ensemble {
+            let member = try CaptionerLoader.load(path)
+            do {
+                try file.addMember(member)
+            } catch {
+                reportError(path, "cannot join the ensemble: \(error)")
+                throw ExitCode(1)
+            }
+            members.append(member.info)
+        }
         let output = URL(fileURLWithPath: out)
         let manifestURL = output.deletingPathExtension().appendingPathExtension("manifest.json")
         do {
@@ -41,6 +61,10 @@ struct ExportCommand: ParsableCommand {
                 "parameters": file.model.parameterCount,
             ]
             for (key, value) in file.info { manifest[key] = value }
+            if !members.isEmpty {
+                manifest["ensemble_members"] = [file.info] + members
+                manifest["parameters"] = file.model.parameterCount * (members.count + 1)
+            }
             let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             try data.write(to: manifestURL, options: .atomic)
         } catch {
