@@ -50,9 +50,10 @@ let package = Package(
 // flags; the README's "Fuzzing" section has the commands.
 if Context.environment["CAPTION_FUZZ"] != nil {
     package.targets.append(.target(name: "CFuzzing", path: "Fuzz/CFuzzing"))
+    package.targets.append(.target(name: "ImageFuzzing", dependencies: ["CFuzzing", "ImageDecoding"], path: "Fuzz/ImageFuzzing"))
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-        ("FuzzJPEG", ["ImageDecoding"]),
-        ("FuzzPNG", ["ImageDecoding"]),
+        ("FuzzJPEG", ["ImageFuzzing"]),
+        ("FuzzPNG", ["ImageFuzzing"]),
         ("FuzzSafeTensors", ["Tensors", "Weights"]),
         ("FuzzONNX", ["Weights"]),
     ]

@@ -58,23 +58,28 @@ public struct BeamSearch: Sendable {
         var total: Float
     }
 
-    /// The n-best captions of one image (`feature` `// [F]`; nil for a text-only model).
-    public func search(_ model: some StepwiseDecoder, feature: Tensor?) -> [DecodedCaption] {
-        let v = model.vocabularySize
-        var (state, logProbs) = model.step(model.initialState(feature: feature), tokens: [CaptionModel.startToken])
+    /// One image's search: its live beams (rows of the shared state) and completed captions.
+    private struct ImageSearch {
         var beams = [Beam(words: [], logProbabilities: [], total: 0)]
         var completed: [DecodedCaption] = []
+        var finished = false
 
-        for position in 0..<maxLength {
+        /// Reads this image's rows of `logProbs` (from `firstRow`, one per live beam), completes
+        /// the beams that propose `<end>` and keeps the K best proposals as the next beams.
+        /// Returns them (`beam` is a row of the old beams); marks the search finished when no
+        /// beam is left to extend.
+        mutating func advance(_ logProbs: Tensor, firstRow: Int, position: Int, by search: BeamSearch) -> ArraySlice<Proposal> {
+            let v = logProbs.shape[1]
             var proposals: [Proposal] = []
             for (b, beam) in beams.enumerated() {
-                var row = Array(logProbs.data[(b * v)..<((b + 1) * v)])
-                constraints.mask(&row, after: beam.words)
-                for token in Self.topTokens(row, count: beamSize) {
+                let offset = (firstRow + b) * v
+                var row = Array(logProbs.data[offset..<(offset + v)])
+                search.constraints.mask(&row, after: beam.words)
+                for token in BeamSearch.topTokens(row, count: search.beamSize) {
                     let lp = row[token]
                     if token == CaptionModel.endToken {
                         completed.append(DecodedCaption(words: beam.words, tokenLogProbabilities: beam.logProbabilities + [lp],
-                                                        finished: true, lengthPenalty: lengthPenalty))
+                                                        finished: true, lengthPenalty: search.lengthPenalty))
                     } else {
                         proposals.append(Proposal(beam: b, token: token, logProbability: lp, total: beam.total + lp))
                     }
@@ -84,25 +89,67 @@ public struct BeamSearch: Sendable {
                 if a.total != b.total { return a.total > b.total }
                 return a.beam != b.beam ? a.beam < b.beam : a.token < b.token
             }
-            let kept = proposals.prefix(beamSize)
+            let kept = proposals.prefix(search.beamSize)
             beams = kept.map { p in
                 Beam(words: beams[p.beam].words + [p.token],
                      logProbabilities: beams[p.beam].logProbabilities + [p.logProbability], total: p.total)
             }
-            completed = Self.ranked(completed, limit: nBest)
-            guard !beams.isEmpty, position + 1 < maxLength else { break }
-            if lengthPenalty == 0, completed.count >= nBest, beams[0].total < completed[nBest - 1].logProbability {
-                break
-            }
-            (state, logProbs) = model.step(state.selecting(rows: kept.map(\.beam)), tokens: kept.map(\.token))
+            completed = BeamSearch.ranked(completed, limit: search.nBest)
+            let n = search.nBest
+            finished = beams.isEmpty || position + 1 >= search.maxLength
+                || (search.lengthPenalty == 0 && completed.count >= n && beams[0].total < completed[n - 1].logProbability)
+            return kept
         }
 
-        if !completed.isEmpty { return completed }
-        let unfinished = beams.map {
-            DecodedCaption(words: $0.words, tokenLogProbabilities: $0.logProbabilities, finished: false,
-                           lengthPenalty: lengthPenalty)
+        /// The completed captions, or, when none completed, the unfinished beams.
+        func results(by search: BeamSearch) -> [DecodedCaption] {
+            if !completed.isEmpty { return completed }
+            let unfinished = beams.map {
+                DecodedCaption(words: $0.words, tokenLogProbabilities: $0.logProbabilities, finished: false,
+                               lengthPenalty: search.lengthPenalty)
+            }
+            return BeamSearch.ranked(unfinished, limit: search.nBest)
         }
-        return Self.ranked(unfinished, limit: nBest)
+    }
+
+    /// The n-best captions of one image (`feature` `// [F]`; nil for a text-only model).
+    public func search(_ model: some StepwiseDecoder, feature: Tensor?) -> [DecodedCaption] {
+        search(model, features: [feature])[0]
+    }
+
+    /// The n-best captions of several images, searched in lockstep: at each step the live beams
+    /// of all images are the rows of one batched `step`. A step at a few rows is bound by reading
+    /// the model's weights, so B images cost little more than one; each image gets the captions
+    /// its own search would give (up to rounding in the GEMMs).
+    public func search(_ model: some StepwiseDecoder, features: [Tensor?]) -> [[DecodedCaption]] {
+        guard !features.isEmpty else { return [] }
+        let start: RecurrentState
+        let vectors = features.compactMap { $0 }
+        if vectors.count == features.count {
+            start = model.initialState(feature: Tensor.stackingRows(vectors))
+        } else {
+            start = model.initialState(feature: nil).selecting(rows: Array(repeating: 0, count: features.count))
+        }
+        var (state, logProbs) = model.step(start, tokens: Array(repeating: CaptionModel.startToken, count: features.count))
+        var searches = Array(repeating: ImageSearch(), count: features.count)
+
+        for position in 0..<maxLength {
+            var rows: [Int] = []
+            var tokens: [Int] = []
+            var firstRow = 0
+            for i in searches.indices where !searches[i].finished {
+                let liveRows = searches[i].beams.count
+                let kept = searches[i].advance(logProbs, firstRow: firstRow, position: position, by: self)
+                if !searches[i].finished {
+                    rows += kept.map { firstRow + $0.beam }
+                    tokens += kept.map(\.token)
+                }
+                firstRow += liveRows
+            }
+            if rows.isEmpty { break }
+            (state, logProbs) = model.step(state.selecting(rows: rows), tokens: tokens)
+        }
+        return searches.map { $0.results(by: self) }
     }
 
     /// The `count` tokens of highest log-probability that are allowed (finite), best first; ties

@@ -60,6 +60,13 @@ extension Tensor {
         return Tensor(shape: [rows.count, width], data: out)
     }
 
+    /// Vectors `// [F]` as the rows of one `// [B, F]` tensor.
+    static func stackingRows(_ vectors: [Tensor]) -> Tensor {
+        let width = vectors[0].data.count
+        precondition(vectors.allSatisfy { $0.shape == [width] || $0.shape == [1, width] }, "vectors must all be [\(width)]")
+        return Tensor(shape: [vectors.count, width], data: vectors.flatMap(\.data))
+    }
+
     /// The first `count` rows of a 2-D tensor.
     func firstRows(_ count: Int) -> Tensor {
         Tensor(shape: [count, shape[1]], data: Array(data[0..<(count * shape[1])]))

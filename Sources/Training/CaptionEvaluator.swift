@@ -33,6 +33,9 @@ public struct CaptionEvaluator {
         return Float(exp(lossSum / Double(max(1, tokens))))
     }
 
+    /// Images one core searches together (`BeamSearch.search(_:features:)`).
+    static let lockstep = 16
+
     /// One caption per image of `set` by `search`, images spread over the cores. `choose` picks
     /// from an image's candidates (default: the search's best), e.g. to re-rank them.
     public func captions(_ set: CaptionTrainingSet, search: BeamSearch,
@@ -43,10 +46,17 @@ public struct CaptionEvaluator {
             let target = UncheckedSendable(buffer)
             let workers = Parallel.workers
             Parallel.forEach(workers) { worker in
-                for index in stride(from: worker, to: set.images.count, by: workers) {
-                    let feature = set.featureBatch([index], spec: features).reshaped([features.size])
-                    let best = choose(index, search.search(decoder, feature: feature))
-                    target.value[index] = vocabulary.decode(best?.words ?? [])
+                // Each core searches its images `lockstep` at a time: one batched step for all
+                // their beams reads the weights once instead of once per image.
+                let mine = Array(stride(from: worker, to: set.images.count, by: workers))
+                for first in stride(from: 0, to: mine.count, by: Self.lockstep) {
+                    let indices = mine[first..<min(first + Self.lockstep, mine.count)]
+                    let found = search.search(decoder, features: indices.map {
+                        set.featureBatch([$0], spec: features).reshaped([features.size])
+                    })
+                    for (index, candidates) in zip(indices, found) {
+                        target.value[index] = vocabulary.decode(choose(index, candidates)?.words ?? [])
+                    }
                 }
             }
         }

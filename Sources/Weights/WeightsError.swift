@@ -36,6 +36,33 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable {
     case unwritable(path: String, String)
 
     public var description: String {
+        Self.oneLine(details)
+    }
+
+    /// Names, dtypes and JSON keys come from the file itself and may hold a newline or other
+    /// control character; those are escaped so the message stays one line (a tensor named
+    /// "a\nb" made a two-line error. Found by Fuzz/FuzzSafeTensors).
+    private static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where isControl(scalar): result += "\\u{\(String(scalar.value, radix: 16))}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// C0 and C1 controls plus the Unicode line and paragraph separators.
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
+    }
+
+    private var details: String {
         switch self {
         case .unreadable(let reason):
             return "cannot read file: \(reason)"

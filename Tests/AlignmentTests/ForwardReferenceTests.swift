@@ -30,10 +30,13 @@ import Testing
             let expected = reference.wordVectors(sentence)
             let single = model.embedSentence(sentence)
             #expect(single.shape == [sentence.count, 12])
-            #expect(batched[index] == single)
+            // Equal up to rounding: OpenBLAS's kernels may sum a GEMM row in another order
+            // when the batch holds more rows (it does on some AMD machines).
+            #expect(batched[index].shape == single.shape)
             for t in sentence.indices {
                 for j in 0..<12 {
                     Self.expectClose(single.data[t * 12 + j], expected[t][j], "s[\(index)][\(t)][\(j)]")
+                    Self.expectClose(batched[index].data[t * 12 + j], Double(single.data[t * 12 + j]), "batched s[\(index)][\(t)][\(j)]")
                 }
             }
         }

@@ -125,7 +125,7 @@ import Testing
         process.arguments = arguments
         process.currentDirectoryURL = CLI.repository
         process.standardOutput = FileHandle.nullDevice
-        FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
         process.standardError = try FileHandle(forWritingTo: stderr)
         try process.run()
         return process

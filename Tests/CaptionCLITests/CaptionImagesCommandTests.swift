@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test func jsonHasTheNBestSortedWithLogProbabilities() throws {
-        let result = try CLI.run(["--json", "--beam-size", "5", "--n-best", "3", Self.photos[0], Self.bad])
+        let result = try CLI.run(["--json", "--no-rerank", "--beam-size", "5", "--n-best", "3", Self.photos[0], Self.bad])
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 2)
@@ -64,9 +64,9 @@ import Testing
     }
 
     /// With the shipped aligner, --json carries its per-word score of the chosen caption, and
-    /// --rerank chooses from the beam by the mix of both scores.
+    /// re-ranking (on by default) chooses from the beam by the mix of both scores.
     @Test func confidenceAndReranking() throws {
-        let plain = try CLI.run(["--json", "--beam-size", "5", "--n-best", "5", Self.photos[0]])
+        let plain = try CLI.run(["--json", "--no-rerank", "--beam-size", "5", "--n-best", "5", Self.photos[0]])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any])
         #expect(object["confidence"] is Double)
         let reranked = try CLI.run(["--json", "--rerank", "--beam-size", "5", "--n-best", "5", Self.photos[0]])
@@ -75,6 +75,9 @@ import Testing
         // The same five candidates, possibly in another order.
         let captions = { (o: [String: Any]) in Set(((o["beams"] as? [[String: Any]]) ?? []).compactMap { $0["caption"] as? String }) }
         #expect(captions(object) == captions(rerankedObject))
+        // The shipped aligner is present, so the default is to re-rank.
+        let byDefault = try CLI.run(["--json", "--beam-size", "5", "--n-best", "5", Self.photos[0]])
+        #expect(byDefault.stdout == reranked.stdout)
         // Weight 0 ranks by the captioner alone: log-probability per token.
         let none = try CLI.run(["--json", "--rerank", "--rerank-weight", "0", "--beam-size", "5", "--n-best", "5", Self.photos[0]])
         let noneObject = try #require(try JSONSerialization.jsonObject(with: Data(none.stdout.utf8)) as? [String: Any])

@@ -175,6 +175,28 @@ struct BeamSearchTests {
         }
     }
 
+    @Test("Images searched in lockstep get the captions of their own searches",
+          arguments: [(CellKind.lstm, Float(0)), (.gru, 0.7), (.rnn, 0)])
+    func lockstepMatchesOneByOne(cell: CellKind, lengthPenalty: Float) {
+        let (model, _) = Self.tinyModel(seed: 3, cell: cell)
+        // Eight images whose searches end at different steps (early stop, <end>, maxLength).
+        let features = (UInt64(0)..<8).map { ModelFixtures.feature(size: 6, seed: 200 &+ $0) }
+        for k in [1, 3, 5] {
+            let search = BeamSearch(beamSize: k, nBest: k, maxLength: 7, lengthPenalty: lengthPenalty)
+            let together = search.search(model, features: features)
+            #expect(together.count == features.count)
+            for (i, feature) in features.enumerated() {
+                let alone = search.search(model, feature: feature)
+                #expect(together[i].map(\.words) == alone.map(\.words), "K \(k), image \(i)")
+                for (a, b) in zip(together[i], alone) {
+                    #expect(abs(a.logProbability - b.logProbability) < 1e-4, "K \(k), image \(i)")
+                    #expect(a.finished == b.finished)
+                }
+            }
+        }
+        #expect(BeamSearch().search(model, features: []).isEmpty)
+    }
+
     @Test("Text-only models decode from the zero state")
     func textOnly() {
         let model = ModelFixtures.model(ModelFixtures.tinyConfig(cell: .gru, textOnly: true, initScale: 1.5))
@@ -182,5 +204,7 @@ struct BeamSearchTests {
         #expect(!caption.words.isEmpty)
         #expect(abs(caption.logProbability - model.logProbability(of: caption.words, feature: nil,
                                                                    finished: caption.finished)) < 1e-4)
+        let twice = BeamSearch(beamSize: 3, maxLength: 6).search(model, features: [nil, nil])
+        #expect(twice.map { $0[0].words } == [caption.words, caption.words])
     }
 }

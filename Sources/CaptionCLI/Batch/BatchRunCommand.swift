@@ -63,7 +63,7 @@ struct BatchRunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Threads reading and decoding photos ahead of the encoder.", valueName: "n"))
     var jobs = 1
 
-    @Option(help: ArgumentHelp("Photos encoded together; the encoder runs one photo per core. (default: 2 × cores)", valueName: "n"))
+    @Option(help: ArgumentHelp("Photos encoded and captioned together; the encoder runs one photo per core, beam search a share of the batch per core. (default: 4 × cores)", valueName: "n"))
     var batchSize: Int?
 
     @Option(help: ArgumentHelp("A trained captioner: a .safetensors file or a training output folder (default: the shipped weights/captioner.safetensors).", valueName: "path"))
@@ -105,7 +105,7 @@ struct BatchRunCommand: ParsableCommand {
         if !pending.isEmpty {
             let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions, decoding: decoding, confidence: format == .jsonl)
             let runner = BatchRunner(pipeline: pipeline, maxPixels: imageOptions.maxPixels,
-                                     batchSize: batchSize ?? 2 * Parallel.workers, jobs: jobs, thumbnailSide: html == nil ? nil : 128)
+                                     batchSize: batchSize ?? BatchRunner.defaultBatchSize, jobs: jobs, thumbnailSide: html == nil ? nil : 128)
             Interruption.install()
             let progress = ProgressBar(total: pending.count, quiet: quiet)
             do {

@@ -8,11 +8,17 @@ import Tensors
 /// Captions a list of files into a ``ResultFile`` as a pipeline: `jobs` threads read, decode,
 /// resize and normalize photos into a small bounded queue while the main thread encodes them
 /// `batchSize` at a time (one photo per core, no per-layer synchronization), beam-searches
-/// their captions in parallel and appends each result as a whole, flushed line.
+/// their captions (each core a share of the batch, in lockstep) and appends each result as a
+/// whole, flushed line.
 ///
 /// Memory is bounded by the queue (2 × batchSize inputs of 224 × 224 × 3 floats), not by the
 /// number of files. Ctrl-C is polled after every batch: the lines written stay whole.
 struct BatchRunner {
+    /// Photos a batch holds unless told otherwise: 4 a core, so each core's beam search steps
+    /// 4 photos in lockstep (8 a batch on 2 cores: 3.67 photos/s on Flickr8k dev against 3.33
+    /// with 2 a core).
+    static var defaultBatchSize: Int { 4 * Parallel.workers }
+
     let pipeline: CaptionPipeline
     let maxPixels: Int
     let batchSize: Int
@@ -63,13 +69,19 @@ struct BatchRunner {
             if batch.isEmpty { break }
             let good = batch.filter { $0.input != nil }
             let outputs = pipeline.encoder.encode(batch: good.map { $0.input! })
+            // Each core captions a contiguous share of the batch, its beams searched in lockstep.
+            let paths = good.map(\.path)
+            let shares = min(Parallel.workers, good.count)
             var records = [BatchRecord?](repeating: nil, count: good.count)
             records.withUnsafeMutableBufferPointer { buffer in
                 let target = UncheckedSendable(buffer)
-                Parallel.forEach(good.count) { i in
+                Parallel.forEach(shares) { share in
+                    let range = (share * paths.count / shares)..<((share + 1) * paths.count / shares)
                     // Seeded by the path, so --sample gives a file the same caption in any batch order.
-                    var rng = SplitMix64(seed: pipeline.decoding.seed ^ Shard.hash(good[i].path))
-                    target.value[i] = pipeline.record(image: good[i].path, output: outputs[i], rng: &rng)
+                    let found = pipeline.records(images: Array(paths[range]), outputs: Array(outputs[range])) {
+                        pipeline.decoding.seed ^ Shard.hash(paths[range.lowerBound + $0])
+                    }
+                    for (i, record) in zip(range, found) { target.value[i] = record }
                 }
             }
             var written: [BatchRecord] = []

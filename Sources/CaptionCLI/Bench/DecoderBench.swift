@@ -11,8 +11,10 @@ struct DecoderBench: ParsableCommand {
         commandName: "decoder",
         abstract: "Time caption decoding (greedy and beam search) on an example photo's features.",
         discussion: """
-        Encodes the photo once, then decodes it --runs times at each beam width (other settings \
-        as `caption`'s defaults) and prints ms per caption, on one core.
+        Encodes the photo once, then captions its features --runs times at each beam width (other \
+        settings as `caption`'s defaults, so with the shipped aligner's re-ranking) and prints ms \
+        per caption, on one core: one photo alone, as `caption IMAGE` runs, and a core's share \
+        of a `caption batch` batch searched in lockstep.
 
         Example:
           caption bench decoder --beam-sizes 1,2,3,5,7
@@ -51,19 +53,28 @@ struct DecoderBench: ParsableCommand {
             reportError(image, "\(error)")
             throw ExitCode(1)
         }
-        let feature = pipeline.feature(for: photo)
-        let defaults = try DecodingOptions.parse([])
+        let output = pipeline.encoder.encode(photo)
+        let defaults = pipeline.decoding
         var table = BenchTable(title: "caption bench decoder: \(file.model.config.cell.rawValue) "
-                               + "\(file.model.config.embeddingSize)/\(file.model.config.hiddenSize), vocabulary \(file.vocabulary.count), "
-                               + "length penalty \(defaults.lengthPenalty), no-repeat \(defaults.noRepeatNgram)-grams, one core, \(image)")
+                               + "\(file.model.config.embeddingSize)/\(file.model.config.hiddenSize)"
+                               + (file.ensemble.isEmpty ? "" : " × \(file.ensemble.count + 1) (ensemble)")
+                               + ", vocabulary \(file.vocabulary.count), length penalty \(defaults.lengthPenalty), "
+                               + "no-repeat \(defaults.noRepeatNgram)-grams\(pipeline.reranks ? ", aligner re-ranking" : ""), one core, \(image)")
         for width in widths {
-            var decoding = try DecodingOptions.parse([])
-            decoding.beamSize = width
-            var rng = SplitMix64(seed: decoding.seed)
-            let caption = decoding.decode(file.decoder, feature: feature, rng: &rng).first
-            let seconds = BenchTable.time(runs: runs) { _ = decoding.decode(file.decoder, feature: feature, rng: &rng) }
-            table.add(stage: "beam \(width): \(file.sentence(caption?.words ?? []))", batch: "1", runs: runs,
+            // The same path as `caption IMAGE`: beam search, then the aligner's re-ranking.
+            var timed = pipeline
+            timed.decoding.beamSize = width
+            var rng = SplitMix64(seed: timed.decoding.seed)
+            let caption = timed.record(image: image, output: output, rng: &rng).caption
+            let seconds = BenchTable.time(runs: runs) { _ = timed.record(image: image, output: output, rng: &rng) }
+            table.add(stage: "beam \(width): \(caption)", batch: "1", runs: runs,
                       msPerRun: seconds * 1000, perSecond: 1 / seconds, gflops: nil)
+            // As `caption batch` runs it: a core's share of a default batch, searched in lockstep.
+            let share = BatchRunner.defaultBatchSize / Parallel.workers
+            let images = Array(repeating: image, count: share), outputs = Array(repeating: output, count: share)
+            let lockstep = BenchTable.time(runs: runs) { _ = timed.records(images: images, outputs: outputs) { _ in 1 } }
+            table.add(stage: "beam \(width), \(share) photos in lockstep", batch: "\(share)", runs: runs,
+                      msPerRun: lockstep * 1000 / Double(share), perSecond: Double(share) / lockstep, gflops: nil)
         }
         emit(table.description.replacingOccurrences(of: "ms/img", with: "ms/cap").replacingOccurrences(of: "img/s", with: "cap/s"))
     }

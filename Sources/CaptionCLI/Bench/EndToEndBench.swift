@@ -59,8 +59,7 @@ struct EndToEndBench: ParsableCommand {
         var rng = SplitMix64(seed: decoding.seed)
         func captionOnce() throws {
             let photo = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: image), maxPixels: imageOptions.maxPixels)
-            let best = decoding.decode(pipeline.captioner.decoder, feature: pipeline.feature(for: photo), rng: &rng).first
-            caption = pipeline.captioner.sentence(best?.words ?? [])
+            caption = pipeline.record(image: image, output: pipeline.encoder.encode(photo), rng: &rng).caption
         }
         do {
             try captionOnce()
@@ -74,7 +73,7 @@ struct EndToEndBench: ParsableCommand {
         var table = BenchTable(title: "caption bench end-to-end: \(image) → \"\(caption)\" (\(Parallel.workers) cores)")
         table.add(stage: "cold (load weights + caption)", batch: "1", runs: 1, msPerRun: cold, perSecond: nil, gflops: nil)
         table.add(stage: "  of which loading weights", batch: "-", runs: 1, msPerRun: loading, perSecond: nil, gflops: nil)
-        table.add(stage: "warm (decode, encode, beam \(decoding.beamSize))", batch: "1", runs: runs, msPerRun: warm, perSecond: 1000 / warm, gflops: nil)
+        table.add(stage: "warm (decode, encode, beam \(decoding.beamSize)\(pipeline.reranks ? ", rerank" : ""))", batch: "1", runs: runs, msPerRun: warm, perSecond: 1000 / warm, gflops: nil)
         emit(table)
     }
 
@@ -89,7 +88,7 @@ struct EndToEndBench: ParsableCommand {
         }
         let decoding = try DecodingOptions.parse([])
         let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions, decoding: decoding, confidence: true)
-        let batchSize = 2 * Parallel.workers
+        let batchSize = BatchRunner.defaultBatchSize
         let runner = BatchRunner(pipeline: pipeline, maxPixels: imageOptions.maxPixels, batchSize: batchSize, jobs: 1,
                                  thumbnailSide: nil)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("caption-bench-\(getpid()).jsonl").path

@@ -14,9 +14,12 @@ struct CaptionPipeline {
     let captioner: CaptionModelFile
     let features: ImageFeatureSpec
     let encoder: VGGEncoder
-    let decoding: DecodingOptions
+    /// How captions are chosen; the benchmarks vary the beam width on one loaded pipeline.
+    var decoding: DecodingOptions
     /// The aligner: required by --rerank, and otherwise loaded (if shipped) for a confidence.
     let reranker: CaptionReranker?
+    /// Whether the aligner picks each caption from the beam (`DecodingOptions.reranks(model:)`).
+    let reranks: Bool
 
     /// Loads the models; a text-only language model is refused with one clear line.
     /// `confidence` asks for the shipped aligner's score even without --rerank.
@@ -30,7 +33,8 @@ struct CaptionPipeline {
         self.decoding = decoding
         encoder = try EncoderLoader.load(imageOptions.weights)
         let alignerShipped = FileManager.default.fileExists(atPath: WeightsDirectory.locate("aligner.safetensors").path)
-        if decoding.rerank || (confidence && alignerShipped) {
+        reranks = decoding.reranks(model: model)
+        if reranks || (confidence && alignerShipped) {
             reranker = CaptionReranker(aligner: try AlignerLoader.load(nil), weight: decoding.rerankWeight)
         } else {
             reranker = nil
@@ -47,13 +51,34 @@ struct CaptionPipeline {
     }
 
     /// The captions of one encoded photo, best first: the decoding options' beam (re-ranked by
-    /// the aligner with --rerank), with the aligner's confidence when it is loaded.
+    /// the aligner when it re-ranks), with the aligner's confidence when it is loaded.
     func record(image: String, output: EncoderOutput, rng: inout SplitMix64) -> BatchRecord {
-        var captions = decoding.decode(captioner.decoder, feature: feature(from: output), rng: &rng)
+        record(image: image, output: output,
+               captions: decoding.decode(captioner.decoder, feature: feature(from: output), reranking: reranks, rng: &rng))
+    }
+
+    /// `record(image:output:rng:)` for several photos. Beam search runs them in lockstep (one
+    /// batched step for all their beams); sampling draws each photo's words from a generator
+    /// seeded by `seed(i)`.
+    func records(images: [String], outputs: [EncoderOutput], seed: (Int) -> UInt64) -> [BatchRecord] {
+        let captions: [[DecodedCaption]]
+        if decoding.sample {
+            captions = outputs.indices.map { i in
+                var rng = SplitMix64(seed: seed(i))
+                return decoding.decode(captioner.decoder, feature: feature(from: outputs[i]), reranking: reranks, rng: &rng)
+            }
+        } else {
+            captions = decoding.search(reranking: reranks).search(captioner.decoder, features: outputs.map { feature(from: $0) })
+        }
+        return images.indices.map { record(image: images[$0], output: outputs[$0], captions: captions[$0]) }
+    }
+
+    private func record(image: String, output: EncoderOutput, captions found: [DecodedCaption]) -> BatchRecord {
+        var captions = found
         var confidence: Float?
         if let reranker {
             let regions = AlignmentRegions.from(pool5: output.pool5, vector: output.imageVector)
-            if decoding.rerank {
+            if reranks {
                 captions = Array(reranker.rerank(captions, sentences: captions.map { captioner.sentence($0.words) },
                                                  regions: regions).prefix(decoding.nBest))
             }

@@ -97,14 +97,16 @@ struct EvaluateCaptionsCommand: ParsableCommand {
                                      features: features, pooling: spec.pooling)
         let evaluator = CaptionEvaluator(model: file.model, decoder: file.decoder, vocabulary: file.vocabulary, features: spec)
         let captions: [[String]]
-        if decoding.rerank {
+        let reranks = decoding.reranks(model: model)
+        let search = decoding.search(reranking: reranks)
+        if reranks {
             let reranker = CaptionReranker(aligner: try AlignerLoader.load(nil), weight: decoding.rerankWeight)
             let regions = features.map { AlignmentRegions.from(pool5: $0.pool5, vector: $0.vector) }
-            captions = evaluator.captions(set, search: decoding.search) { index, candidates in
+            captions = evaluator.captions(set, search: search) { index, candidates in
                 reranker.rerank(candidates, sentences: candidates.map { file.sentence($0.words) }, regions: regions[index]).first
             }
         } else {
-            captions = evaluator.captions(set, search: decoding.search)
+            captions = evaluator.captions(set, search: search)
         }
         return Dictionary(uniqueKeysWithValues: zip(data.images.map(\.path), captions))
     }

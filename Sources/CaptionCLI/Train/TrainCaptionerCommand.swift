@@ -59,8 +59,8 @@ struct TrainCaptionerCommand: ParsableCommand {
     @Option(help: "Words seen fewer times than this in training captions become <unk>.")
     var minCount = 5
 
-    @Option(help: "Passes over the training captions.")
-    var epochs = 15
+    @Option(help: "Passes over the training captions. (On Flickr8k dev, CIDEr-D peaks near epoch 13 with the default rates.)")
+    var epochs = 16
 
     @Option(help: "Captions per minibatch.")
     var batchSize = 100
@@ -68,14 +68,14 @@ struct TrainCaptionerCommand: ParsableCommand {
     @Option(help: "Optimizer: adam or rmsprop.")
     var optimizer: CaptionTrainingOptions.OptimizerKind = .adam
 
-    @Option(help: "Learning rate.")
-    var learningRate: Float = 4e-4
+    @Option(help: "Learning rate. (1e-3 reached a lower dev perplexity than 4e-4 in the same time on Flickr8k.)")
+    var learningRate: Float = 1e-3
 
     @Option(help: "Multiply the learning rate by this every --decay-every epochs.")
     var learningRateDecay: Float = 0.8
 
     @Option(help: "Epochs between learning-rate decays.")
-    var decayEvery = 3
+    var decayEvery = 4
 
     @Option(help: "Clip the gradients' global norm to this.")
     var clipNorm: Float = 5

@@ -1,0 +1,3 @@
+// Declarations only (include/cfuzzing.h); LLVMFuzzerRunDriver comes from libFuzzer, linked
+// by -sanitize=fuzzer. SwiftPM wants at least one source file in a C target.
+#include "cfuzzing.h"
