@@ -20,8 +20,9 @@ struct CaptionImagesCommand: ParsableCommand {
         the caption including its end; score is logprob / length^α (--length-penalty). With the \
         shipped aligner present, the object also has "confidence": the aligner's score of the \
         chosen caption per word (S / words), which, unlike logprob, does not fall with length. \
-        With the shipped aligner, the caption is picked from the beam by a mix of both scores \
-        (--no-rerank keeps the captioner's own best).
+        With the shipped captioner and aligner, the caption is picked from the beam by a mix of \
+        both scores (--no-rerank keeps the captioner's own best; --rerank asks for it with a \
+        --model of your own).
 
         Examples:
           caption examples/chelsea.jpg
