@@ -32,9 +32,8 @@ struct CaptionPipeline {
         self.features = features
         self.decoding = decoding
         encoder = try EncoderLoader.load(imageOptions.weights)
-        let alignerShipped = FileManager.default.fileExists(atPath: WeightsDirectory.locate("aligner.safetensors").path)
         reranks = decoding.reranks(model: model)
-        if reranks || (confidence && alignerShipped) {
+        if reranks || (confidence && AlignerLoader.isShipped) {
             reranker = CaptionReranker(aligner: try AlignerLoader.load(nil), weight: decoding.rerankWeight)
         } else {
             reranker = nil

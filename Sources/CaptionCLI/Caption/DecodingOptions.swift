@@ -57,8 +57,7 @@ struct DecodingOptions: ParsableArguments {
         if let rerank { return rerank }
         let shipped = WeightsDirectory.locate("captioner.safetensors").standardizedFileURL.path
         let isShipped = model.map { URL(fileURLWithPath: $0).standardizedFileURL.path == shipped } ?? true
-        return isShipped && !greedy && !sample
-            && FileManager.default.fileExists(atPath: WeightsDirectory.locate("aligner.safetensors").path)
+        return isShipped && !greedy && !sample && AlignerLoader.isShipped
     }
 
     /// The beam search these options describe. When re-ranking it keeps the whole beam, for the
