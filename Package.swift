@@ -1,5 +1,8 @@
 // swift-tools-version:6.0
 // caption: image captioning in one native program (CNN encoder + RNN decoder + alignment scorer).
+//
+// Modules, bottom to top; each imports only modules listed before it (ARCHITECTURE.md has the
+// picture and the rules). The CLI is a thin layer of commands over `Application`.
 import PackageDescription
 
 let package = Package(
@@ -16,31 +19,46 @@ let package = Package(
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
 
+        // The bottom: no model knowledge.
+        .target(name: "Support"),
         .target(name: "ImageDecoding", dependencies: ["CJPEG", "CPNG"]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
-        .target(name: "Weights", dependencies: ["Tensors"]),
-        .target(name: "Encoder", dependencies: ["ImageDecoding", "Tensors", "Weights"]),
+        .target(name: "Formats", dependencies: ["Support", "Tensors"]),
+        .target(name: "Text"),
         .target(name: "Evaluation"),
-        .target(name: "Captioning", dependencies: ["Tensors", "Weights"]),
-        .target(name: "Alignment", dependencies: ["Captioning", "Tensors", "Weights"]),
-        .target(name: "Batch", dependencies: ["ImageDecoding", "Weights"]),
-        .target(name: "Training", dependencies: ["Alignment", "Captioning", "Encoder", "Evaluation", "ImageDecoding", "Tensors", "Weights"]),
+        // The models.
+        .target(name: "Encoder", dependencies: ["Formats", "ImageDecoding", "Support", "Tensors"]),
+        .target(name: "Captioning", dependencies: ["Formats", "Tensors", "Text"]),
+        .target(name: "Alignment", dependencies: ["Encoder", "Formats", "Tensors", "Text"]),
+        // Data and training.
+        .target(name: "Datasets", dependencies: ["Alignment", "Captioning", "Encoder", "Evaluation", "Formats",
+                                                 "ImageDecoding", "Support", "Tensors", "Text"]),
+        .target(name: "Learning", dependencies: ["Alignment", "Captioning", "Datasets", "Evaluation", "Formats",
+                                                 "Support", "Tensors", "Text"]),
+        // What a command or a server does, without argument parsing.
+        .target(name: "Application",
+                 dependencies: ["Alignment", "Captioning", "Datasets", "Encoder", "Evaluation", "Formats",
+                                "ImageDecoding", "Support", "Tensors", "Text"],
+                 resources: [.copy("Resources")]),
         .executableTarget(
             name: "CaptionCLI",
             dependencies: [
-                "ImageDecoding", "Tensors", "Weights", "Encoder", "Evaluation", "Captioning", "Alignment", "Training", "Batch",
+                "Application", "Alignment", "Captioning", "Datasets", "Encoder", "Evaluation", "Formats",
+                "ImageDecoding", "Learning", "Support", "Tensors", "Text",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "ImageDecodingTests", dependencies: ["ImageDecoding"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "WeightsTests", dependencies: ["Weights", "Tensors"]),
-        .testTarget(name: "EncoderTests", dependencies: ["Encoder", "ImageDecoding", "Tensors", "Weights"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Encoder", "Support", "Tensors"]),
+        .testTarget(name: "EncoderTests", dependencies: ["Encoder", "Formats", "ImageDecoding", "Tensors"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "CaptioningTests", dependencies: ["Captioning", "Tensors"]),
-        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Captioning", "Evaluation", "Tensors", "Weights"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Captioning", "Tensors"]),
-        .testTarget(name: "BatchTests", dependencies: ["Batch"]),
+        .testTarget(name: "CaptioningTests", dependencies: ["Captioning", "Learning", "Tensors", "Text"]),
+        .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Encoder", "Evaluation", "Formats", "Tensors", "Text"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Captioning", "Encoder", "Formats", "Support", "Tensors", "Text"]),
+        .testTarget(name: "ApplicationTests", dependencies: ["Application", "Alignment", "Captioning", "Encoder",
+                                                             "ImageDecoding", "Support", "Tensors", "Text"]),
         .testTarget(name: "CaptionCLITests", dependencies: ["CaptionCLI"]),
     ]
 )
@@ -54,8 +72,8 @@ if Context.environment["CAPTION_FUZZ"] != nil {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzJPEG", ["ImageFuzzing"]),
         ("FuzzPNG", ["ImageFuzzing"]),
-        ("FuzzSafeTensors", ["Tensors", "Weights"]),
-        ("FuzzONNX", ["Weights"]),
+        ("FuzzSafeTensors", ["Tensors", "Formats"]),
+        ("FuzzONNX", ["Formats", "Encoder"]),
     ]
     for target in fuzzTargets {
         package.targets.append(.executableTarget(

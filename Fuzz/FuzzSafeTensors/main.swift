@@ -4,7 +4,7 @@
 import CFuzzing
 import Foundation
 import Tensors
-import Weights
+import Formats
 
 /// Shapes and value bit patterns, so NaN compares equal to itself.
 private func fingerprint(_ file: SafeTensorsFile) -> [String: [[Int]]] {

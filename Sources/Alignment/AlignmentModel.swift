@@ -1,3 +1,4 @@
+import Encoder
 import Tensors
 
 /// The image–sentence alignment model of Karpathy & Fei-Fei, "Deep Visual-Semantic Alignments
@@ -59,7 +60,7 @@ public struct AlignmentModel: Sendable {
 
     /// A model from saved parameters alone: V and E are read from `words.embedding`, h and F from
     /// `region.weight`; the training hyperparameters are given.
-    public init(parameters: [String: Tensor], margin: Float = 1, regularization: Float = 5e-3) throws(AlignmentModelError) {
+    public init(parameters: [String: Tensor], margin: Float = 1, regularization: Float = AlignmentConfig.defaultRegularization) throws(AlignmentModelError) {
         for parameter in [AlignmentParameter.wordEmbedding, .regionWeight] {
             guard let tensor = parameters[parameter.name] else { throw .missingParameter(parameter.name) }
             guard tensor.shape.count == 2, tensor.shape.allSatisfy({ $0 > 0 }) else {
@@ -78,7 +79,7 @@ public struct AlignmentModel: Sendable {
     /// The sentence side, W_w and the BRNN.
     public var sentenceEncoder: SentenceEncoder { SentenceEncoder(parameters: checkedParameters()) }
 
-    /// v for one image: regions `[R, F]` (e.g. `AlignmentRegions.from`) → `[R, h]`.
+    /// v for one image: regions `[R, F]` (e.g. `ImageRegions.from`) → `[R, h]`.
     public func embedRegions(_ regions: Tensor) -> Tensor {
         regionEmbedding(regions)
     }
@@ -126,7 +127,7 @@ public struct AlignmentModel: Sendable {
     ///
     /// - Parameters:
     ///   - regions: B images' region features, each `[R, F]` with the same R (50 for
-    ///     `AlignmentRegions`).
+    ///     `ImageRegions`).
     ///   - sentences: B sentences of word ids (no `<start>`/`<end>`).
     public func loss(regions: [Tensor], sentences: [[Int]]) -> AlignmentLoss {
         precondition(regions.count == sentences.count && !regions.isEmpty,

@@ -1,7 +1,8 @@
+import Text
 import Captioning
 import Foundation
 import Tensors
-import Weights
+import Formats
 
 /// A trained aligner on disk: one safetensors file holding the `AlignmentModel` parameters, its
 /// config, the vocabulary and the tokenizer mode, so a model and the word ids it was trained on

@@ -1,3 +1,5 @@
+import Tensors
+
 /// One training batch's scores S `[B, B]` (paper eq. 8) and the way back from ∂C/∂S to the
 /// word vectors s and to W_m, b_m, in whichever `AlignmentScoreSpace` is cheaper: the part of
 /// `AlignmentModel.loss` that touches regions.

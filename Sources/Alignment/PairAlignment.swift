@@ -7,7 +7,7 @@ public struct PairAlignment: Sendable, Equatable {
     /// S_kl / T (0 for an empty sentence): comparable across sentences of different lengths,
     /// for reporting.
     public var normalized: Float
-    /// For each word, the index of its best region (`AlignmentRegions`: 0..<49 grid cells, 49 the
+    /// For each word, the index of its best region (`ImageRegions`: 0..<49 grid cells, 49 the
     /// whole image).
     public var alignment: [Int]
     /// For each word, v_iᵀ s_t at that region: how strongly the word is grounded there.

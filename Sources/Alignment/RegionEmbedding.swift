@@ -1,3 +1,4 @@
+import Encoder
 import Tensors
 
 /// Maps image region features into the multimodal space (paper eq. 1, linear as in the paper):
@@ -5,7 +6,7 @@ import Tensors
 ///     f̂_i = f_i / max(‖f_i‖₂, ε)          [F]    ε = 1e-6
 ///     v_i = W_m f̂_i + b_m                  [h]    W_m [h, F], b_m [h]
 ///
-/// for the R regions of an image, `[R, F]` → `[R, h]` (R = 50 for `AlignmentRegions`).
+/// for the R regions of an image, `[R, F]` → `[R, h]` (R = 50 for `ImageRegions`).
 ///
 /// Why the L2 normalization: raw pool5 values reach ~300 under the Keras/caffe input convention
 /// (0–255 pixels) and are on another scale under the torchvision one (standardized pixels), and

@@ -1,5 +1,7 @@
+import Application
 import ArgumentParser
 import Foundation
+import Support
 
 /// The `caption` command: every capability of the toolkit behind one program.
 @main
@@ -31,19 +33,40 @@ struct CaptionCommand: ParsableCommand {
         defaultSubcommand: CaptionImagesCommand.self
     )
 
-    /// Runs the command line. Exit status: 0 success, 1 bad input (reported per file on stderr),
-    /// 2 bad usage — instead of ArgumentParser's 64, the convention scripts expect.
+    /// Runs the command line. Exit status: 0 success, 1 bad input, 2 bad usage (instead of
+    /// ArgumentParser's 64, the convention scripts expect). Every error that ends a command is
+    /// printed here, once, as `caption: error: <file>: <reason>`.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(Self.joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
             try command.run()
+        } catch let error as CaptionError {
+            FileHandle.standardError.write(Data("caption: error: \(error.description)\n".utf8))
+            Foundation.exit(error.kind == .usage ? 2 : 1)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                // One line, in the same form as every other error; `--help` has the usage.
+                FileHandle.standardError.write(Data("caption: error: \(OneLine.escaped(message(for: error)))\n".utf8))
                 Foundation.exit(2)
             }
             exit(withError: error)
         }
+    }
+
+    /// `--temperature -1` as `--temperature=-1`: ArgumentParser reads a word starting with `-`
+    /// as an option, so a negative number after a space was reported as a missing value rather
+    /// than as out of range.
+    static func joiningNegativeValues(_ arguments: [String]) -> [String] {
+        var joined: [String] = []
+        for argument in arguments {
+            if let previous = joined.last, previous.hasPrefix("--"), previous != "--", !previous.contains("="),
+               argument.range(of: #"^-(\d|\.\d|inf|nan)"#, options: [.regularExpression, .caseInsensitive]) != nil {
+                joined[joined.count - 1] = previous + "=" + argument
+            } else {
+                joined.append(argument)
+            }
+        }
+        return joined
     }
 }

@@ -1,10 +1,12 @@
+import Application
 import ArgumentParser
 import Encoder
 import Foundation
 import ImageDecoding
 import Tensors
-import Training
-import Weights
+import Datasets
+import Formats
+import Support
 
 /// `caption features IMAGE…`: the encoder's outputs for each photo.
 struct FeaturesCommand: ParsableCommand {
@@ -57,8 +59,8 @@ struct FeaturesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let encoder = try EncoderLoader.load(imageOptions.weights)
-        if let cache { return try fillCache(cache, encoder: encoder) }
+        if let cache { return try fillCache(cache) }
+        let encoder = try ModelFiles.encoder(imageOptions.weights)
         let progress = ProgressBar(total: images.count, quiet: quiet)
         var saved: [String: Tensor] = [:]
         var failures = 0
@@ -67,7 +69,7 @@ struct FeaturesCommand: ParsableCommand {
             do {
                 image = try ImageSource.decode(path, maxPixels: imageOptions.maxPixels)
             } catch {
-                reportError(path == "-" ? "<stdin>" : path, "\(error)")
+                report(error)
                 failures += 1
                 progress.advance(failed: 1)
                 continue
@@ -88,55 +90,21 @@ struct FeaturesCommand: ParsableCommand {
                                                         "layout": "pool5 is [7, 7, 512] HWC; vector is the mean of pool5's cells"],
                                       to: URL(fileURLWithPath: out))
             } catch {
-                reportError(out, "\(error)")
-                throw ExitCode(1)
+                throw CaptionError.input(out, "\(error)")
             }
         }
         if failures > 0 { throw ExitCode(1) }
     }
-}
 
-extension FeaturesCommand {
     /// `--cache`: encode what is not cached yet, report failures per file, print one summary line.
-    func fillCache(_ path: String, encoder: VGGEncoder) throws {
-        let featureCache: FeatureCache
-        do {
-            featureCache = try FeatureCache(url: URL(fileURLWithPath: path))
-        } catch {
-            reportError(path, "\(error)")
-            throw ExitCode(1)
-        }
-        let before = featureCache.count
-        var extractor = FeatureExtractor(encoder: encoder, cache: featureCache)
-        extractor.maxPixels = imageOptions.maxPixels
-        let progress = ProgressBar(total: images.count, quiet: quiet)
-        let result = try extractor.extract(images.map { URL(fileURLWithPath: $0) }) { done, failed in
-            progress.advance(by: done - progress.done, failed: failed - progress.failed)
-        }
-        progress.finish()
-        for failure in result.failures { reportError(failure.url.path, failure.reason) }
-        let added = featureCache.count - before
-        emit("\(path): \(added) added, \(images.count - added - result.failures.count) already cached, "
-              + "\(result.failures.count) failed; \(featureCache.count) images in the cache")
-        if !result.failures.isEmpty { throw ExitCode(1) }
-    }
-}
-
-/// How a photo's features are shown.
-enum FeatureSummary {
-    /// `chelsea.jpg  451×300  vector[512] mean 1.234 max 12.345 active 401/512  top 123:12.3 45:11.0 300:9.8`
-    static func text(_ path: String, _ image: Image, _ features: EncoderOutput) -> String {
-        let v = features.imageVector.data
-        let mean = v.reduce(0, +) / Float(v.count)
-        let active = v.filter { $0 > 0 }.count
-        let top = v.indices.sorted { v[$0] > v[$1] }.prefix(5)
-            .map { "\($0):" + String(format: "%.1f", v[$0]) }.joined(separator: " ")
-        return "\(path)  \(image.width)×\(image.height)  vector[\(v.count)] mean \(String(format: "%.3f", mean)) "
-            + "max \(String(format: "%.3f", v.max() ?? 0)) active \(active)/\(v.count)  top channels \(top)"
-    }
-
-    static func json(_ path: String, _ image: Image, _ features: EncoderOutput) -> String {
-        let vector = features.imageVector.data.map { String(format: "%.6g", $0) }.joined(separator: ",")
-        return "{\"image\":\(JSONText.quoted(path)),\"width\":\(image.width),\"height\":\(image.height),\"vector\":[\(vector)]}"
+    func fillCache(_ path: String) throws {
+        let features = try imageOptions.cachedFeatures(path)
+        let before = features.cache.count
+        let (_, failures) = try features.encode(images, quiet: quiet)
+        failures.forEach(report)
+        let added = features.cache.count - before
+        emit("\(path): \(added) added, \(images.count - added - failures.count) already cached, "
+              + "\(failures.count) failed; \(features.cache.count) images in the cache")
+        if !failures.isEmpty { throw ExitCode(1) }
     }
 }

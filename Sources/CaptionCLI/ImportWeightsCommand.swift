@@ -1,6 +1,8 @@
+import Application
 import ArgumentParser
+import Encoder
 import Foundation
-import Weights
+import Formats
 
 /// `caption import-weights FILE.onnx`: ONNX VGG16 → the encoder's safetensors file.
 struct ImportWeightsCommand: ParsableCommand {
@@ -27,13 +29,12 @@ struct ImportWeightsCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        let output = out.map { URL(fileURLWithPath: $0) } ?? WeightsDirectory.locate("vgg16.safetensors")
+        let output = out.map { URL(fileURLWithPath: $0) } ?? ModelFiles.shipped("vgg16.safetensors")
         do {
             let report = try importVGG16(onnx: URL(fileURLWithPath: onnx), to: output)
             emit(report.summary)
         } catch {
-            reportError(onnx, "\(error)")
-            throw ExitCode(1)
+            throw CaptionError.input(onnx, "\(error)")
         }
     }
 }

@@ -12,14 +12,15 @@ import Tensors
 ///
 /// Rules (see `DecodingConstraints`): `<unk>` and `<start>` are never emitted, a caption has at
 /// least one word, and optionally no n-gram repeats. `maxLength` counts emitted tokens, `<end>`
-/// included (im2txt's `max_caption_length`): a beam with `maxLength` words and no `<end>` is
-/// unfinished. Results are the completed captions, or, when none completed, the unfinished
+/// included (im2txt's `max_caption_length`), so a caption has at most `maxLength − 1` words: at
+/// the last step only `<end>` may be emitted, and a beam that does not emit it is unfinished. Results are the completed captions, or, when none completed, the unfinished
 /// beams, never an empty caption; duplicates merged, at most `nBest`, best `score` first.
 /// With K = 1 this is exactly `Sampler.greedy`.
 ///
-/// Without length normalization log-probabilities only fall as a caption grows, so the search
-/// stops as soon as no live beam can beat the nBest-th completed caption; with it, it runs to
-/// `maxLength`.
+/// Log-probabilities only fall as a caption grows, so a live beam of total T can at best score
+/// T / maxLength^α later: the search stops as soon as that bound for the best live beam falls
+/// below the nBest-th completed caption's score. The bound is exact, so stopping never changes
+/// the result; it ends the search long before `maxLength` once the captions have ended.
 public struct BeamSearch: Sendable {
     /// K, live beams per step, 1…20.
     public var beamSize: Int
@@ -36,8 +37,8 @@ public struct BeamSearch: Sendable {
     public init(beamSize: Int = 3, nBest: Int = 1, maxLength: Int = 20, lengthPenalty: Float = 0,
                 noRepeatNgram: Int = 0) {
         precondition((1...20).contains(beamSize), "beam size must be in 1...20, got \(beamSize)")
-        precondition(nBest >= 1 && maxLength >= 1, "nBest and maxLength must be positive")
-        precondition(lengthPenalty >= 0, "length penalty α must be ≥ 0")
+        precondition(nBest >= 1 && maxLength >= 2, "nBest must be positive and maxLength (which counts <end>) at least 2")
+        precondition(lengthPenalty >= 0 && lengthPenalty.isFinite, "length penalty α must be finite and ≥ 0")
         self.beamSize = beamSize
         self.nBest = nBest
         self.maxLength = maxLength
@@ -70,6 +71,7 @@ public struct BeamSearch: Sendable {
         /// beam is left to extend.
         mutating func advance(_ logProbs: Tensor, firstRow: Int, position: Int, by search: BeamSearch) -> ArraySlice<Proposal> {
             let v = logProbs.shape[1]
+            let last = position + 1 >= search.maxLength
             var proposals: [Proposal] = []
             for (b, beam) in beams.enumerated() {
                 let offset = (firstRow + b) * v
@@ -80,10 +82,16 @@ public struct BeamSearch: Sendable {
                     if token == CaptionModel.endToken {
                         completed.append(DecodedCaption(words: beam.words, tokenLogProbabilities: beam.logProbabilities + [lp],
                                                         finished: true, lengthPenalty: search.lengthPenalty))
-                    } else {
+                    } else if !last {
                         proposals.append(Proposal(beam: b, token: token, logProbability: lp, total: beam.total + lp))
                     }
                 }
+            }
+            completed = BeamSearch.ranked(completed, limit: search.nBest)
+            if last {
+                // The beams stay as they are: unfinished, at most maxLength − 1 words.
+                finished = true
+                return []
             }
             proposals.sort { a, b in
                 if a.total != b.total { return a.total > b.total }
@@ -94,10 +102,10 @@ public struct BeamSearch: Sendable {
                 Beam(words: beams[p.beam].words + [p.token],
                      logProbabilities: beams[p.beam].logProbabilities + [p.logProbability], total: p.total)
             }
-            completed = BeamSearch.ranked(completed, limit: search.nBest)
             let n = search.nBest
-            finished = beams.isEmpty || position + 1 >= search.maxLength
-                || (search.lengthPenalty == 0 && completed.count >= n && beams[0].total < completed[n - 1].logProbability)
+            finished = beams.isEmpty
+                || (completed.count >= n && DecodedCaption.score(logProbability: beams[0].total, length: search.maxLength,
+                                                                 lengthPenalty: search.lengthPenalty) < completed[n - 1].score)
             return kept
         }
 

@@ -1,6 +1,7 @@
+import Text
 import Foundation
 import Tensors
-import Weights
+import Formats
 
 /// A trained captioner on disk: one safetensors file holding the parameters, the vocabulary, the
 /// tokenizer mode, the model config and the image-feature statistics, so a model and its

@@ -3,15 +3,16 @@ import Tensors
 
 /// Single-path decoding: greedy (argmax at every step) or ancestral sampling with a temperature.
 /// The same rules as `BeamSearch` apply (`DecodingConstraints`: no `<unk>` or `<start>`, at least
-/// one word, optional n-gram blocking), and `maxLength` counts emitted tokens, `<end>` included;
-/// a caption that reaches it without `<end>` is returned unfinished.
+/// one word, optional n-gram blocking), and `maxLength` counts emitted tokens, `<end>` included:
+/// a caption has at most `maxLength − 1` words, and one whose last token is not `<end>` is
+/// returned unfinished.
 public struct Sampler: Sendable {
     /// Most tokens emitted, `<end>` included.
     public var maxLength: Int
     public var constraints: DecodingConstraints
 
     public init(maxLength: Int = 20, noRepeatNgram: Int = 0) {
-        precondition(maxLength >= 1, "maxLength must be positive")
+        precondition(maxLength >= 2, "maxLength counts <end>: at least 2 for a one-word caption")
         self.maxLength = maxLength
         self.constraints = DecodingConstraints(noRepeatNgram: noRepeatNgram)
     }
@@ -27,7 +28,7 @@ public struct Sampler: Sendable {
     /// log-probabilities are the model's own (temperature 1), so they rescore like any caption's.
     public func sample(_ model: some StepwiseDecoder, feature: Tensor?, temperature: Float = 1,
                        rng: inout SplitMix64) -> DecodedCaption {
-        precondition(temperature > 0, "temperature must be positive (use greedy for 0)")
+        precondition(temperature > 0 && temperature.isFinite, "temperature must be finite and positive (use greedy for 0)")
         return decode(model, feature: feature) { row in
             let top = row.max()!
             let weights = row.map { $0 > -.infinity ? Double(exp(($0 - top) / temperature)) : 0 }
@@ -50,12 +51,12 @@ public struct Sampler: Sendable {
             var row = logProbs.data
             constraints.mask(&row, after: words)
             let token = choose(row)
+            guard position + 1 < maxLength || token == CaptionModel.endToken else { break }
             tokenLogProbabilities.append(row[token])
             if token == CaptionModel.endToken {
                 return DecodedCaption(words: words, tokenLogProbabilities: tokenLogProbabilities, finished: true)
             }
             words.append(token)
-            guard position + 1 < maxLength else { break }
             (state, logProbs) = model.step(state, tokens: [token])
         }
         return DecodedCaption(words: words, tokenLogProbabilities: tokenLogProbabilities, finished: false)

@@ -1,6 +1,6 @@
 import ImageDecoding
 import Tensors
-import Weights
+import Formats
 
 /// Turns a decoded photo into the encoder's input: resized to 224 × 224 (no crop), then
 /// normalized as the weights were trained (`InputConvention`), as `[224, 224, 3]` HWC floats.

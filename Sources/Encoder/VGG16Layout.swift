@@ -1,4 +1,4 @@
-import Weights
+import Formats
 
 /// Everything the encoder assumes about VGG16 beyond the weight shapes (which the importer
 /// checks against `ConvNetLayout.vgg16`): where the pools go, the input size, and each

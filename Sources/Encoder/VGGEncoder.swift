@@ -1,7 +1,7 @@
 import Foundation
 import ImageDecoding
 import Tensors
-import Weights
+import Formats
 
 /// What the encoder gives for one image. All maps are HWC, so each spatial cell ("region") is a
 /// contiguous 512-vector.

@@ -23,7 +23,7 @@ public enum ImageDecodingError: Error, CustomStringConvertible, Equatable, Senda
         case .unknownFormat:
             "not a JPEG or PNG image"
         case let .tooLarge(width, height, limit):
-            "image is \(width)x\(height) pixels, more than the limit of \(limit) pixels"
+            "image is \(width)x\(height) pixels, more than the limit of \(limit) pixels (--max-pixels \(width * height) allows it)"
         case let .corrupt(message):
             "cannot decode image: \(message)"
         case let .unreadable(message):

@@ -3,7 +3,8 @@ import Captioning
 import Foundation
 import Tensors
 import Testing
-import Weights
+import Formats
+import Text
 
 /// The aligner's file keeps parameters, config, vocabulary and tokenizer together, exactly in
 /// float32 and within float16 rounding in float16, and refuses files that are not aligners.

@@ -42,7 +42,7 @@ import Testing
     @Test func unknownSubcommandOptionIsAUsageError() throws {
         let result = try CLI.run(["import-weights", "--bogus", "x.onnx"])
         #expect(result.status == 2)
-        #expect(result.stderr.hasPrefix("Error: Unknown option '--bogus'"))
+        #expect(result.stderr.hasPrefix("caption: error: Unknown option '--bogus'"))
     }
 
     @Test func importingANonONNXFileIsOneLine() throws {

@@ -135,7 +135,7 @@ struct BeamSearchTests {
         let (base, feature) = Self.tinyModel(seed: 3)
         let model = Self.biased(base, [dog: 20, CaptionModel.endToken: -20])
         let free = BeamSearch(beamSize: 3, maxLength: 6).search(model, feature: feature)[0]
-        #expect(free.words == [dog, dog, dog, dog, dog, dog], "the biased model wants only dogs")
+        #expect(free.words == [dog, dog, dog, dog, dog], "the biased model wants only dogs (5 words: maxLength counts <end>)")
         for k in [1, 3] {
             let bigram = BeamSearch(beamSize: k, maxLength: 6, noRepeatNgram: 2).search(model, feature: feature)[0]
             let bigrams = zip(bigram.words, bigram.words.dropFirst()).map { [$0, $1] }
@@ -158,19 +158,20 @@ struct BeamSearchTests {
             #expect(results.count == min(k, 2))
             for caption in results {
                 #expect(!caption.finished)
-                #expect(caption.words.count == 5 && caption.tokenLogProbabilities.count == 5)
+                // maxLength 5 counts <end>: an unfinished caption stops at 4 words.
+                #expect(caption.words.count == 4 && caption.tokenLogProbabilities.count == 4)
                 let rescored = model.logProbability(of: caption.words, feature: feature, finished: false)
                 #expect(abs(caption.logProbability - rescored) < 1e-4)
             }
         }
     }
 
-    @Test("maxLength counts <end>: a finished caption has at most maxLength − 1 words")
+    @Test("maxLength counts <end>: a caption, finished or not, has at most maxLength − 1 words")
     func maxLengthCountsEnd() {
         for seed in UInt64(0)..<6 {
             let (model, feature) = Self.tinyModel(seed: seed)
             for caption in BeamSearch(beamSize: 5, nBest: 5, maxLength: 3).search(model, feature: feature) {
-                #expect(caption.finished ? caption.words.count <= 2 : caption.words.count == 3)
+                #expect(caption.finished ? caption.words.count <= 2 : caption.words.count == 2)
             }
         }
     }

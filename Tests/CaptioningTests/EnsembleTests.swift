@@ -2,6 +2,7 @@ import Captioning
 import Foundation
 import Tensors
 import Testing
+import Text
 
 /// An ensemble's next-word distribution is the mean of its members' (p = (1/M) Σ p_m), for
 /// every step of every beam, and survives the trip through a model file.

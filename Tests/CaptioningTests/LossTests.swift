@@ -2,6 +2,7 @@ import Captioning
 import Foundation
 import Tensors
 import Testing
+import Learning
 
 /// The training loss: its starting value, that it can be driven down, and that it agrees with
 /// the incremental decoder's scoring.

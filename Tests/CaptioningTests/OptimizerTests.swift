@@ -2,6 +2,7 @@ import Captioning
 import Foundation
 import Tensors
 import Testing
+import Learning
 
 /// Optimizer updates against their formulas, and gradient clipping.
 struct OptimizerTests {

@@ -1,5 +1,6 @@
 import Captioning
 import Testing
+import Text
 
 /// Word mode must match neuraltalk2's `prepro.py` on ASCII (expected values below were produced
 /// by `s.lower().translate(None, string.punctuation).strip().split()`), and behave sensibly on

@@ -1,5 +1,6 @@
 import Captioning
 import Testing
+import Text
 
 @Suite struct VocabularyTests {
     /// a ×3, cat ×2, dog ×2, runs/the/zebra ×1.

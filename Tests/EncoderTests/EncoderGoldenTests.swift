@@ -3,7 +3,7 @@ import Foundation
 import ImageDecoding
 import Tensors
 import Testing
-import Weights
+import Formats
 
 /// The encoder against ONNX Runtime on the same pinned ONNX file (goldens made once by
 /// scripts/make_encoder_goldens.py), from the photo file through decoding, preprocessing and

@@ -1,7 +1,7 @@
 import Encoder
 import ImageDecoding
 import Testing
-import Weights
+import Formats
 
 /// The two input conventions the importer can record, on a one-color photo.
 @Suite struct PreprocessTests {

@@ -49,7 +49,8 @@ import Testing
             error = #expect(throws: ImageDecodingError.self) { try ImageDecoder.decode(data) }
         }
         #expect(error == .tooLarge(width: width, height: height, limit: ImageDecoder.defaultMaxPixels))
-        #expect(error?.description == "image is \(width)x\(height) pixels, more than the limit of 100000000 pixels")
+        #expect(error?.description == "image is \(width)x\(height) pixels, more than the limit of 100000000 pixels "
+                + "(--max-pixels \(width * height) allows it)")
         #expect(elapsed < .milliseconds(100), "refusing took \(elapsed)")
     }
 

@@ -1,8 +1,7 @@
-import Alignment
+import Application
 import ArgumentParser
 import Foundation
 import ImageDecoding
-import Weights
 
 /// `caption align`: which region of a photo each word of a sentence aligns with.
 struct AlignCommand: ParsableCommand {
@@ -47,63 +46,34 @@ struct AlignCommand: ParsableCommand {
     }
 
     func run() throws {
-        let file = try AlignerLoader.load(model)
+        let file = try ModelFiles.aligner(model)
         let input: SentenceInput
         switch SentenceInput.parse(sentence, with: file) {
         case .success(let parsed): input = parsed
-        case .failure(let problem):
-            reportError(image, problem.description)
-            throw ExitCode(1)
+        case .failure(let problem): throw CaptionError.input(image, problem.description)
         }
-        let encoder = try EncoderLoader.load(imageOptions.weights)
-        let bytes: Data, photo: Image
+        let encoder = try ModelFiles.encoder(imageOptions.weights)
+        let bytes: Data
         do {
             bytes = try Data(contentsOf: URL(fileURLWithPath: image))
         } catch {
-            reportError(image, "cannot read file: \((error as? CocoaError)?.underlying?.localizedDescription ?? error.localizedDescription)")
-            throw ExitCode(1)
+            throw CaptionError.input(image, "cannot read file: \((error as? CocoaError)?.underlying?.localizedDescription ?? error.localizedDescription)")
         }
+        let photo: Image
         do {
             photo = try ImageDecoder.decode(bytes, maxPixels: imageOptions.maxPixels)
         } catch {
-            reportError(image, error.description)
-            throw ExitCode(1)
+            throw CaptionError.input(image, error.description)
         }
-        let alignment = file.model.score(regions: RegionEmbeddingCache.regions(of: photo, encoder: encoder), sentence: input.ids)
-        let known = input.tokens.map { file.vocabulary.id(for: $0) != nil }
-        emit(json ? Self.json(image: image, sentence: sentence, tokens: input.tokens, known: known, alignment: alignment)
-                   : Self.table(tokens: input.tokens, known: known, alignment: alignment))
+        let alignment = file.model.score(regions: encoder.encode(photo).features.regions, sentence: input.ids)
+        let text = AlignmentText(image: image, sentence: sentence, tokens: input.tokens,
+                                 known: input.tokens.map { file.vocabulary.id(for: $0) != nil }, alignment: alignment)
+        emit(json ? text.json : text.table)
         guard let html else { return }
         let page = AlignmentPage(imageName: URL(fileURLWithPath: image).lastPathComponent, imageBytes: bytes,
                                  mimeType: bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) ? "image/png" : "image/jpeg",
                                  width: photo.width, height: photo.height, sentence: sentence, tokens: input.tokens,
-                                 known: known, alignment: alignment)
-        try writeOutputFile(html, page.html)
-    }
-
-    /// The word → region table.
-    static func table(tokens: [String], known: [Bool], alignment: PairAlignment) -> String {
-        let width = max(12, (tokens.map(\.count).max() ?? 0) + 3)
-        var lines = ["word".padding(toLength: width, withPad: " ", startingAt: 0) + "region".padding(toLength: 22, withPad: " ", startingAt: 0) + "score"]
-        for (index, token) in tokens.enumerated() {
-            let word = token + (known[index] ? "" : " ?")
-            lines.append(word.padding(toLength: width, withPad: " ", startingAt: 0)
-                         + AlignmentPage.regionName(alignment.alignment[index]).padding(toLength: 22, withPad: " ", startingAt: 0)
-                         + String(format: "%.3f", alignment.wordScores[index]))
-        }
-        lines.append(String(format: "S = %.4f over %d words (S / words = %.4f)", alignment.raw, tokens.count, alignment.normalized))
-        return lines.joined(separator: "\n")
-    }
-
-    static func json(image: String, sentence: String, tokens: [String], known: [Bool], alignment: PairAlignment) -> String {
-        let words = tokens.indices.map { index in
-            let region = alignment.alignment[index]
-            let cell = AlignmentRegions.cell(ofRegion: region).map { ",\"row\":\($0.row),\"column\":\($0.column)" } ?? ""
-            return "{\"word\":\(JSONText.quoted(tokens[index])),\"known\":\(known[index]),\"region\":\(region)\(cell),"
-                + "\"score\":\(PairResult.number(alignment.wordScores[index]))}"
-        }
-        return "{\"image\":\(JSONText.quoted(image)),\"sentence\":\(JSONText.quoted(sentence)),"
-            + "\"score\":\(PairResult.number(alignment.raw)),\"normalized\":\(PairResult.number(alignment.normalized)),"
-            + "\"words\":[\(words.joined(separator: ","))]}"
+                                 known: text.known, alignment: alignment)
+        try writeOutputFile(html, try page.html())
     }
 }

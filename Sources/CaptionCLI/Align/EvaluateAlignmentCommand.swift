@@ -1,8 +1,10 @@
+import Application
 import Alignment
 import ArgumentParser
 import Evaluation
 import Foundation
-import Training
+import Datasets
+import Support
 
 /// `caption evaluate alignment`: image annotation and image search on a dataset split.
 struct EvaluateAlignmentCommand: ParsableCommand {
@@ -41,18 +43,19 @@ struct EvaluateAlignmentCommand: ParsableCommand {
     @OptionGroup var imageOptions: ImageOptions
 
     func run() throws {
-        let file = try AlignerLoader.load(model)
+        let file = try ModelFiles.aligner(model)
         let data = try dataset.load(split: split)
-        let features = try SplitFeatures.load(data, dataset: dataset, imageOptions: imageOptions, label: split, quiet: quiet)
+        let features = try imageOptions.cachedFeatures(dataset.cache).features(of: data, datasetName: dataset.data, label: split, quiet: quiet)
         let set = AlignmentTrainingSet(data, vocabulary: file.vocabulary, tokenizer: file.tokenizer, features: features)
         let metrics = AlignmentEvaluator(model: file.model).metrics(set, normalized: normalized)
         if json {
-            func direction(_ d: RetrievalMetrics.Direction) -> String {
-                String(format: "{\"r1\":%.2f,\"r5\":%.2f,\"r10\":%.2f,\"median_rank\":%d,\"mean_rank\":%.2f}",
-                       d.recallAt1 * 100, d.recallAt5 * 100, d.recallAt10 * 100, d.medianRank, d.meanRank)
+            func direction(_ d: RetrievalMetrics.Direction) -> JSON {
+                .object([("r1", .double(d.recallAt1 * 100)), ("r5", .double(d.recallAt5 * 100)),
+                         ("r10", .double(d.recallAt10 * 100)), ("median_rank", .int(d.medianRank)),
+                         ("mean_rank", .double(d.meanRank))])
             }
-            emit("{\"images\":\(set.images.count),\"sentences\":\(set.sentences.count),"
-                  + "\"annotation\":\(direction(metrics.annotation)),\"search\":\(direction(metrics.search))}")
+            emit(JSON.object([("images", .int(set.images.count)), ("sentences", .int(set.sentences.count)),
+                              ("annotation", direction(metrics.annotation)), ("search", direction(metrics.search))]).text)
         } else {
             emit("\(set.images.count) images, \(set.sentences.count) sentences")
             emit(metrics)

@@ -1,6 +1,8 @@
+import Application
 import Alignment
 import ArgumentParser
 import Foundation
+import Support
 
 /// `caption score`: how well a sentence describes a photo, by the aligner (paper eq. 8).
 struct ScoreCommand: ParsableCommand {
@@ -60,78 +62,30 @@ struct ScoreCommand: ParsableCommand {
             guard !image.isEmpty else { throw ValidationError("the image path is empty") }
             if let problem = SentenceInput.usageProblem(sentence) { throw ValidationError(problem.description) }
         }
-        guard imageCache >= 1 else { throw ValidationError("--image-cache must be at least 1, got \(imageCache)") }
+        guard (1...100_000).contains(imageCache) else { throw ValidationError("--image-cache: must be in 1…100000, got \(imageCache)") }
     }
 
     func run() throws {
-        let file = try AlignerLoader.load(model)
-        let encoder = try EncoderLoader.load(imageOptions.weights)
-        let regions = RegionEmbeddingCache(model: file.model, encoder: encoder, maxPixels: imageOptions.maxPixels,
-                                           capacity: imageCache)
-        if let pairs { return try scorePairs(pairs, file: file, regions: regions) }
-        let result = score(image: image!, sentence: sentence!, line: nil, file: file, regions: regions)
-        if case .failure(let problem) = result.outcome {
-            reportError(image!, problem.description)
-            throw ExitCode(1)
+        let scorer = PairScorer(aligner: try ModelFiles.aligner(model), encoder: try ModelFiles.encoder(imageOptions.weights),
+                                maxPixels: imageOptions.maxPixels, capacity: imageCache)
+        guard let pairs else {
+            let result = scorer.score(image: image!, sentence: sentence!)
+            if case .failure(let problem) = result.outcome { throw CaptionError.input(image!, problem.description) }
+            return emit(json ? result.json : result.tsv)
         }
-        emit(json ? result.json : result.tsv)
-    }
-
-    private func scorePairs(_ path: String, file: AlignmentModelFile, regions: RegionEmbeddingCache) throws {
         let handle: FileHandle
-        if path == "-" {
+        if pairs == "-" {
             handle = FileHandle.standardInput
-        } else {
-            guard let opened = FileHandle(forReadingAtPath: path) else {
-                reportError(path, "cannot open the pairs file")
-                throw ExitCode(1)
-            }
+        } else if let opened = FileHandle(forReadingAtPath: pairs) {
             handle = opened
+        } else {
+            throw CaptionError.usage(pairs, "cannot open the pairs file")
         }
-        let name = path == "-" ? "<stdin>" : path
-        let reader = LineReader(handle: handle)
-        var number = 0, failures = 0
-        while let line = reader.next() {
-            number += 1
-            let result: PairResult
-            switch line {
-            case .tooLong(let bytes):
-                result = PairResult(line: number, image: "", sentence: "", outcome: .failure(.lineTooLong(bytes)))
-            case .text(let text):
-                if let tab = text.firstIndex(of: "\t") {
-                    result = score(image: String(text[..<tab]), sentence: String(text[text.index(after: tab)...]),
-                                   line: number, file: file, regions: regions)
-                } else {
-                    let problem: PairProblem = text.allSatisfy(\.isWhitespace) ? .emptyLine : .missingTab
-                    result = PairResult(line: number, image: text, sentence: "", outcome: .failure(problem))
-                }
-            }
-            if case .failure(let problem) = result.outcome {
-                failures += 1
-                reportError("\(name):\(number)", problem.description)
-            }
-            // One write a line, so a consumer of the stream sees each result as it is made.
-            FileHandle.standardOutput.write(Data(((json ? result.json : result.tsv) + "\n").utf8))
+        let name = ImageSource.displayName(pairs)
+        let failures = scorer.scoreLines(LineReader(handle: handle)) { result in
+            if case .failure(let problem) = result.outcome { report(.input("\(name):\(result.line ?? 0)", problem.description)) }
+            emit(json ? result.json : result.tsv)
         }
         if failures > 0 { throw ExitCode(1) }
-    }
-
-    private func score(image: String, sentence: String, line: Int?, file: AlignmentModelFile,
-                       regions: RegionEmbeddingCache) -> PairResult {
-        var result = PairResult(line: line, image: image, sentence: sentence, outcome: .failure(.missingTab))
-        // The sentence first: a bad sentence needs no photo decoded.
-        switch SentenceInput.parse(sentence, with: file) {
-        case .failure(let problem):
-            result.outcome = .failure(.sentence(problem))
-        case .success(let input):
-            switch regions.embeddings(for: image) {
-            case .failure(let problem):
-                result.outcome = .failure(.image(problem))
-            case .success(let v):
-                let alignment = AlignmentModel.align(regionEmbeddings: v, sentenceEmbedding: file.model.embedSentence(input.ids))
-                result.outcome = .success((alignment, input.tokens.count))
-            }
-        }
-        return result
     }
 }

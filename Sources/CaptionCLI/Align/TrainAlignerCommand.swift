@@ -1,14 +1,21 @@
+import Application
+import Text
 import Alignment
 import ArgumentParser
 import Captioning
 import Foundation
 import Tensors
-import Training
-import Weights
+import Datasets
+import Formats
+import Learning
+import Support
 
 /// `caption train aligner`: the image–sentence alignment model (BRNN over words, linear map of
 /// pool5 regions, ranking loss) on cached VGG16 features.
 struct TrainAlignerCommand: ParsableCommand {
+    private static let defaults = AlignmentTrainingOptions()
+    private static let model = AlignmentConfig(vocabularySize: 1, featureSize: 1)
+
     static let configuration = CommandConfiguration(
         commandName: "aligner",
         abstract: "Train the image–sentence aligner (Karpathy & Fei-Fei 2015, §3.1) on a dataset.",
@@ -45,10 +52,10 @@ struct TrainAlignerCommand: ParsableCommand {
     var resume = false
 
     @Option(help: ArgumentHelp("Width h of the space regions and words are mapped into (units).", valueName: "n"))
-    var hiddenSize = 512
+    var hiddenSize = model.hiddenSize
 
     @Option(help: ArgumentHelp("Word vector width E (units); taken from the captioner with --init-embeddings.", valueName: "n"))
-    var wordSize = 512
+    var wordSize = model.wordSize
 
     @Option(help: ArgumentHelp("Start the word vectors from this captioner's embedding (file or training folder); its vocabulary must equal the one built here.", valueName: "model"))
     var initEmbeddings: String?
@@ -57,34 +64,34 @@ struct TrainAlignerCommand: ParsableCommand {
     var minCount = 5
 
     @Option(help: ArgumentHelp("Passes over the training sentences.", valueName: "n"))
-    var epochs = 16
+    var epochs = defaults.epochs
 
     @Option(help: ArgumentHelp("(image, sentence) pairs per minibatch, all of distinct images.", valueName: "n"))
-    var batchSize = 50
+    var batchSize = defaults.batchSize
 
     @Option(help: ArgumentHelp("Adam step size.", valueName: "rate"))
-    var learningRate: Float = 1e-3
+    var learningRate = defaults.learningRate
 
     @Option(help: ArgumentHelp("Multiply the learning rate by this every --decay-every epochs (factor).", valueName: "factor"))
-    var learningRateDecay: Float = 0.7
+    var learningRateDecay = defaults.learningRateDecay
 
     @Option(help: ArgumentHelp("Epochs between learning-rate decays.", valueName: "n"))
-    var decayEvery = 2
+    var decayEvery = defaults.decayEvery
 
     @Option(help: ArgumentHelp("Clip the global norm of the per-pair gradient to this.", valueName: "norm"))
-    var clipNorm: Float = 5
+    var clipNorm = defaults.clipNorm
 
     @Option(help: ArgumentHelp("Margin Δ a true pair must win by (score units).", valueName: "Δ"))
-    var margin: Float = 1
+    var margin = model.margin
 
     @Option(help: ArgumentHelp("λ of the λ‖θ‖² penalty on weight matrices and word vectors (per batch sum).", valueName: "λ"))
-    var regularization: Float = 0.05
+    var regularization = model.regularization
 
     @Option(help: ArgumentHelp("Iterations between checkpoints.", valueName: "n"))
-    var checkpointEvery = 100
+    var checkpointEvery = defaults.checkpointEvery
 
     @Option(help: ArgumentHelp("Seed for initialization and batches: the same seed repeats the run.", valueName: "n"))
-    var seed: UInt64 = 1
+    var seed = defaults.seed
 
     @Flag(help: "Store the best model's parameters as float16 (half the file size).")
     var float16 = false
@@ -113,8 +120,8 @@ struct TrainAlignerCommand: ParsableCommand {
         let vocabulary = Vocabulary(counting: trainData.tokenizedCaptions(with: tokenizer), minimumCount: minCount)
         let embedding = try initEmbeddings.map { try captionerEmbedding($0, vocabulary: vocabulary) }
 
-        let trainFeatures = try SplitFeatures.load(trainData, dataset: dataset, imageOptions: imageOptions, label: "train", quiet: quiet)
-        let devFeatures = try SplitFeatures.load(devData, dataset: dataset, imageOptions: imageOptions, label: "dev", quiet: quiet)
+        let trainFeatures = try imageOptions.cachedFeatures(dataset.cache).features(of: trainData, datasetName: dataset.data, label: "train", quiet: quiet)
+        let devFeatures = try imageOptions.cachedFeatures(dataset.cache).features(of: devData, datasetName: dataset.data, label: "dev", quiet: quiet)
         let train = AlignmentTrainingSet(trainData, vocabulary: vocabulary, tokenizer: tokenizer, features: trainFeatures)
         let dev = AlignmentTrainingSet(devData, vocabulary: vocabulary, tokenizer: tokenizer, features: devFeatures)
 
@@ -138,8 +145,7 @@ struct TrainAlignerCommand: ParsableCommand {
                                            tokenizer: tokenizer, wordEmbedding: embedding,
                                            outputDirectory: URL(fileURLWithPath: out), resume: resume)
         } catch {
-            reportError(out, "\(error)")
-            throw ExitCode(1)
+            throw CaptionError.input(out, "\(error)")
         }
         trainer.info["command"] = (["caption"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         trainer.info["train_images"] = "\(train.images.count)"
@@ -160,8 +166,7 @@ struct TrainAlignerCommand: ParsableCommand {
             })
         } catch {
             progress.finish()
-            reportError(out, "\(error)")
-            throw ExitCode(1)
+            throw CaptionError.input(out, "\(error)")
         }
         progress.finish()
         emit("done in \(ProgressBar.duration(Date().timeIntervalSince(started))); best model: \(trainer.modelURL.path)")
@@ -175,15 +180,13 @@ struct TrainAlignerCommand: ParsableCommand {
 
     /// The captioner's word embedding `[V, E]`, if its vocabulary is exactly `vocabulary`.
     private func captionerEmbedding(_ path: String, vocabulary: Vocabulary) throws -> Tensor {
-        let file = try CaptionerLoader.load(path)
+        let file = try ModelFiles.captioner(path)
         guard file.vocabulary == vocabulary else {
-            reportError(path, "the captioner's vocabulary (\(file.vocabulary.count) words) differs from the one built from "
+            throw CaptionError.input(path, "the captioner's vocabulary (\(file.vocabulary.count) words) differs from the one built from "
                         + "--split \(split) with --min-count \(minCount) (\(vocabulary.count) words); train both on the same captions")
-            throw ExitCode(1)
         }
         guard let embedding = file.model.parameters[CaptionModel.embedName] else {
-            reportError(path, "the captioner has no '\(CaptionModel.embedName)' tensor")
-            throw ExitCode(1)
+            throw CaptionError.input(path, "the captioner has no '\(CaptionModel.embedName)' tensor")
         }
         return embedding
     }

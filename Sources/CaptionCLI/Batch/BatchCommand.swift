@@ -1,3 +1,4 @@
+import Application
 import ArgumentParser
 
 /// `caption batch`: caption whole folders, resumably; `caption batch merge` joins shards.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Batch
+import Application
 import Foundation
 
 /// `caption batch merge OUT… --out ALL`: joins the results of `--shard K/N` runs.
@@ -33,8 +33,7 @@ struct BatchMergeCommand: ParsableCommand {
         do {
             merge = try ResultMerge(files: files)
         } catch {
-            FileHandle.standardError.write(Data("caption: error: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw CaptionError(.input, nil, "\(error)")
         }
         try writeOutputFile(out, merge.text)
         for (file, count) in zip(files, merge.counts) { emit("\(file)\t\(count)") }

@@ -1,8 +1,9 @@
 import ArgumentParser
-import Batch
+import Application
 import Foundation
 import ImageDecoding
 import Tensors
+import Support
 
 extension ResultFormat: ExpressibleByArgument {}
 
@@ -92,8 +93,7 @@ struct BatchRunCommand: ParsableCommand {
         do {
             output = try ResultFile(path: out, format: format, force: force)
         } catch {
-            FileHandle.standardError.write(Data("caption: error: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw CaptionError(.usage, nil, "\(error)")
         }
         let selected = Set(files.entries.map(\.path))
         let earlier = output.earlier.filter { selected.contains($0.image) }
@@ -103,12 +103,12 @@ struct BatchRunCommand: ParsableCommand {
         var outcome = BatchRunner.Outcome()
         var writeError: ResultFileError?
         if !pending.isEmpty {
-            let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions, decoding: decoding, confidence: format == .jsonl)
+            let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: decoding.policy, confidence: format == .jsonl)
             let runner = BatchRunner(pipeline: pipeline, maxPixels: imageOptions.maxPixels,
                                      batchSize: batchSize ?? BatchRunner.defaultBatchSize, jobs: jobs, thumbnailSide: html == nil ? nil : 128)
             Interruption.install()
             let progress = ProgressBar(total: pending.count, quiet: quiet)
-            do {
+            do throws(ResultFileError) {
                 outcome = try runner.run(pending, into: output, keepRecords: html != nil, progress: progress)
             } catch {
                 writeError = error
@@ -116,7 +116,7 @@ struct BatchRunCommand: ParsableCommand {
             progress.finish()
         }
         if writeError == nil {
-            do { try output.finish() } catch { writeError = error }
+            do throws(ResultFileError) { try output.finish() } catch { writeError = error }
         }
         let summary = BatchSummary(files: files, earlier: earlier, outcome: outcome, pending: pending.count,
                                    output: out, shard: shard, seconds: Date().timeIntervalSince(start))
@@ -125,8 +125,7 @@ struct BatchRunCommand: ParsableCommand {
         }
         summary.print()
         if let writeError {
-            FileHandle.standardError.write(Data("caption: error: \(writeError)\n".utf8))
-            throw ExitCode(1)
+            throw CaptionError(.input, nil, "\(writeError)")
         }
         if outcome.interrupted { throw ExitCode(130) }
         if summary.failedCount > 0 { throw ExitCode(1) }
@@ -139,8 +138,7 @@ struct BatchRunCommand: ParsableCommand {
             do {
                 files = try ImageFileList.walk(directory, includeHidden: hidden)
             } catch {
-                FileHandle.standardError.write(Data("caption: error: \(error)\n".utf8))
-                throw ExitCode(2)
+                throw CaptionError(.usage, nil, "\(error)")
             }
         } else {
             let text: String
@@ -149,8 +147,7 @@ struct BatchRunCommand: ParsableCommand {
             } else if let data = FileManager.default.contents(atPath: list!) {
                 text = String(decoding: data, as: UTF8.self)
             } else {
-                reportError(list!, "cannot read the list of files")
-                throw ExitCode(2)
+                throw CaptionError.usage(list!, "cannot read the list of files")
             }
             files = ImageFileList.read(listing: text)
         }
@@ -176,6 +173,6 @@ struct BatchRunCommand: ParsableCommand {
         for (image, thumbnail) in zip(missing, made) { thumbnails[image] = thumbnail }
         let report = BatchReport(title: "caption batch: \(directory ?? list ?? "")", summary: summary.lines,
                                  records: records, thumbnails: thumbnails)
-        try writeOutputFile(path, report.html)
+        try writeOutputFile(path, try report.html())
     }
 }

@@ -1,3 +1,4 @@
+import Application
 import ArgumentParser
 import Encoder
 import Foundation
@@ -46,7 +47,7 @@ struct EncoderBench: ParsableCommand {
     }
 
     func run() throws {
-        let encoder = try EncoderLoader.load(imageOptions.weights)
+        let encoder = try ModelFiles.encoder(imageOptions.weights)
         let flopsPerImage = 2 * Double(VGG16Layout.multiplyAdds(size: size))
         var table = BenchTable(title: "caption bench encoder: VGG16 conv base, \(size)×\(size), \(Parallel.workers) cores, "
                                + String(format: "%.1f GFLOP/image", flopsPerImage / 1e9))

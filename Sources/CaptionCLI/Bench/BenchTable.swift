@@ -1,3 +1,4 @@
+import Application
 import Foundation
 
 /// A benchmark's result table: stage, batch, runs, ms/run, per second, GFLOP/s.

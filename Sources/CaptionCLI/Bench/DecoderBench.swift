@@ -1,3 +1,4 @@
+import Application
 import ArgumentParser
 import Captioning
 import Encoder
@@ -44,37 +45,29 @@ struct DecoderBench: ParsableCommand {
     var widths: [Int] { beamSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() throws {
-        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions, decoding: DecodingOptions.parse([]))
+        let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: DecodingPolicy())
         let file = pipeline.captioner
-        let photo: Image
-        do {
-            photo = try ImageSource.decode(image, maxPixels: imageOptions.maxPixels)
-        } catch {
-            reportError(image, "\(error)")
-            throw ExitCode(1)
-        }
-        let output = pipeline.encoder.encode(photo)
-        let defaults = pipeline.decoding
+        let photo = pipeline.encoder.encode(try ImageSource.decode(image, maxPixels: imageOptions.maxPixels)).features
+        let defaults = pipeline.policy
         var table = BenchTable(title: "caption bench decoder: \(file.model.config.cell.rawValue) "
                                + "\(file.model.config.embeddingSize)/\(file.model.config.hiddenSize)"
                                + (file.ensemble.isEmpty ? "" : " × \(file.ensemble.count + 1) (ensemble)")
                                + ", vocabulary \(file.vocabulary.count), length penalty \(defaults.lengthPenalty), "
-                               + "no-repeat \(defaults.noRepeatNgram)-grams\(pipeline.reranks ? ", aligner re-ranking" : ""), one core, \(image)")
+                               + "no-repeat \(defaults.noRepeatNgram)-grams\(pipeline.reranks ? ", aligner re-ranking" : ""), \(image)")
         for width in widths {
             // The same path as `caption IMAGE`: beam search, then the aligner's re-ranking.
             var timed = pipeline
-            timed.decoding.beamSize = width
-            var rng = SplitMix64(seed: timed.decoding.seed)
-            let caption = timed.record(image: image, output: output, rng: &rng).caption
-            let seconds = BenchTable.time(runs: runs) { _ = timed.record(image: image, output: output, rng: &rng) }
+            timed.policy.beamSize = width
+            let caption = timed.record(image: image, photo: photo).caption
+            let seconds = BenchTable.time(runs: runs) { _ = timed.record(image: image, photo: photo) }
             table.add(stage: "beam \(width): \(caption)", batch: "1", runs: runs,
                       msPerRun: seconds * 1000, perSecond: 1 / seconds, gflops: nil)
-            // As `caption batch` runs it: a core's share of a default batch, searched in lockstep.
-            let share = BatchRunner.defaultBatchSize / Parallel.workers
-            let images = Array(repeating: image, count: share), outputs = Array(repeating: output, count: share)
-            let lockstep = BenchTable.time(runs: runs) { _ = timed.records(images: images, outputs: outputs) { _ in 1 } }
-            table.add(stage: "beam \(width), \(share) photos in lockstep", batch: "\(share)", runs: runs,
-                      msPerRun: lockstep * 1000 / Double(share), perSecond: Double(share) / lockstep, gflops: nil)
+            // As `caption batch` runs it: a default batch, each core's share searched in lockstep.
+            let batch = BatchRunner.defaultBatchSize
+            let images = Array(repeating: image, count: batch), photos = Array(repeating: photo, count: batch)
+            let lockstep = BenchTable.time(runs: runs) { _ = timed.records(images: images, features: photos) }
+            table.add(stage: "beam \(width), \(batch) photos in lockstep on \(Parallel.workers) cores", batch: "\(batch)",
+                      runs: runs, msPerRun: lockstep * 1000 / Double(batch), perSecond: Double(batch) / lockstep, gflops: nil)
         }
         emit(table.description.replacingOccurrences(of: "ms/img", with: "ms/cap").replacingOccurrences(of: "img/s", with: "cap/s"))
     }

@@ -1,10 +1,11 @@
 import ArgumentParser
-import Batch
+import Application
 import Captioning
 import Encoder
 import Foundation
 import ImageDecoding
 import Tensors
+import Support
 
 /// `caption bench end-to-end`: one JPEG from file to caption, cold and warm; or, with --dir, a
 /// whole folder through `caption batch`'s pipeline.
@@ -53,27 +54,20 @@ struct EndToEndBench: ParsableCommand {
         if let dir { return try runFolder(dir) }
         var caption = ""
         let start = DispatchTime.now().uptimeNanoseconds
-        let decoding = try DecodingOptions.parse([])
-        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions, decoding: decoding)
+        let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: DecodingPolicy())
         let loaded = DispatchTime.now().uptimeNanoseconds
-        var rng = SplitMix64(seed: decoding.seed)
-        func captionOnce() throws {
-            let photo = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: image), maxPixels: imageOptions.maxPixels)
-            caption = pipeline.record(image: image, output: pipeline.encoder.encode(photo), rng: &rng).caption
+        func captionOnce() throws(CaptionError) {
+            let photo = try ImageSource.decode(image, maxPixels: imageOptions.maxPixels)
+            caption = pipeline.record(image: image, photo: pipeline.encoder.encode(photo).features).caption
         }
-        do {
-            try captionOnce()
-        } catch {
-            reportError(image, "\(error)")
-            throw ExitCode(1)
-        }
+        try captionOnce()
         let cold = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         let loading = Double(loaded - start) / 1e6
         let warm = BenchTable.time(runs: runs) { try? captionOnce() } * 1000
         var table = BenchTable(title: "caption bench end-to-end: \(image) → \"\(caption)\" (\(Parallel.workers) cores)")
         table.add(stage: "cold (load weights + caption)", batch: "1", runs: 1, msPerRun: cold, perSecond: nil, gflops: nil)
         table.add(stage: "  of which loading weights", batch: "-", runs: 1, msPerRun: loading, perSecond: nil, gflops: nil)
-        table.add(stage: "warm (decode, encode, beam \(decoding.beamSize)\(pipeline.reranks ? ", rerank" : ""))", batch: "1", runs: runs, msPerRun: warm, perSecond: 1000 / warm, gflops: nil)
+        table.add(stage: "warm (decode, encode, beam \(pipeline.policy.beamSize)\(pipeline.reranks ? ", rerank" : ""))", batch: "1", runs: runs, msPerRun: warm, perSecond: 1000 / warm, gflops: nil)
         emit(table)
     }
 
@@ -83,11 +77,9 @@ struct EndToEndBench: ParsableCommand {
         do {
             files = try ImageFileList.walk(dir)
         } catch {
-            FileHandle.standardError.write(Data("caption: error: \(error)\n".utf8))
-            throw ExitCode(2)
+            throw CaptionError(.usage, nil, "\(error)")
         }
-        let decoding = try DecodingOptions.parse([])
-        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions, decoding: decoding, confidence: true)
+        let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: DecodingPolicy(), confidence: true)
         let batchSize = BatchRunner.defaultBatchSize
         let runner = BatchRunner(pipeline: pipeline, maxPixels: imageOptions.maxPixels, batchSize: batchSize, jobs: 1,
                                  thumbnailSide: nil)
@@ -111,7 +103,7 @@ struct EndToEndBench: ParsableCommand {
         let encoderRate = Double(sample.count) / encoderSeconds
 
         var table = BenchTable(title: "caption bench end-to-end --dir \(dir): \(images) photos (\(outcome.failures.count) failed), "
-                               + "beam \(decoding.beamSize), batch \(batchSize), \(Parallel.workers) cores")
+                               + "beam \(pipeline.policy.beamSize), batch \(batchSize), \(Parallel.workers) cores")
         table.add(stage: "batch: decode, encode, beam search, write", batch: "\(batchSize)", runs: 1,
                   msPerRun: seconds * 1000 / Double(max(images, 1)), perSecond: Double(images) / seconds, gflops: nil)
         table.add(stage: "encoder alone", batch: "\(sample.count)", runs: encoderRuns, msPerRun: 1000 / encoderRate,

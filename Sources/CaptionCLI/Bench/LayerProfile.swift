@@ -1,3 +1,4 @@
+import Application
 import Encoder
 import Foundation
 import Tensors

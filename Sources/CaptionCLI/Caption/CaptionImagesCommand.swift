@@ -1,10 +1,6 @@
 import ArgumentParser
-import Batch
-import Encoder
-import Foundation
-import ImageDecoding
-import Tensors
-import Weights
+import Application
+import Support
 
 /// `caption IMAGE…`: a sentence for each photo.
 struct CaptionImagesCommand: ParsableCommand {
@@ -52,26 +48,23 @@ struct CaptionImagesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let pipeline = try CaptionPipeline(model: model, imageOptions: imageOptions, decoding: decoding, confidence: json)
+        let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: decoding.policy, confidence: json)
         let progress = ProgressBar(total: images.count, quiet: quiet)
-        var rng = SplitMix64(seed: decoding.seed)
+        defer { progress.finish() }
         var failures = 0
         for path in images {
-            let image: Image
             do {
-                image = try ImageSource.decode(path, maxPixels: imageOptions.maxPixels)
+                let image = try ImageSource.decode(path, maxPixels: imageOptions.maxPixels)
+                let record = pipeline.record(image: path, photo: pipeline.encoder.encode(image).features)
+                emit(json ? record.jsonLine : record.caption)
+                progress.advance()
             } catch {
-                reportError(path == "-" ? "<stdin>" : path, "\(error)")
-                emit(json ? BatchRecord(image: path, error: "\(error)").jsonLine : "")
+                report(error)
+                emit(json ? BatchRecord(image: path, error: error.reason).jsonLine : "")
                 failures += 1
                 progress.advance(failed: 1)
-                continue
             }
-            let record = pipeline.record(image: path, output: pipeline.encoder.encode(image), rng: &rng)
-            emit(json ? record.jsonLine : record.caption)
-            progress.advance()
         }
-        progress.finish()
         if failures > 0 { throw ExitCode(1) }
     }
 }

@@ -1,3 +1,4 @@
+import Application
 import ArgumentParser
 import Captioning
 import Foundation
@@ -32,15 +33,17 @@ struct SampleCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     func validate() throws {
-        guard temperature > 0 else { throw ValidationError("--temperature must be positive, got \(temperature)") }
-        guard count >= 1, maxLength >= 1 else { throw ValidationError("--count and --max-length must be positive") }
+        guard DecodingPolicy.Limits.temperature.contains(temperature) else {
+            throw ValidationError("--temperature: must be in 0.01…100, got \(temperature)")
+        }
+        guard (1...10_000).contains(count) else { throw ValidationError("--count: must be in 1…10000, got \(count)") }
+        guard (1...1_000).contains(maxLength) else { throw ValidationError("--max-length: must be in 1…1000, got \(maxLength)") }
     }
 
     func run() throws {
-        let file = try CaptionerLoader.load(model)
+        let file = try ModelFiles.captioner(model)
         guard file.features == nil else {
-            reportError(model, "this is an image captioner; sample a --text-only model, or caption an image")
-            throw ExitCode(1)
+            throw CaptionError.input(model, "this is an image captioner; sample a --text-only model, or caption an image")
         }
         var rng = SplitMix64(seed: seed)
         let sampler = Sampler(maxLength: maxLength + 1)

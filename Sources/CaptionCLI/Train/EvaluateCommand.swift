@@ -1,10 +1,14 @@
+import Application
+import Text
 import Alignment
 import ArgumentParser
 import Captioning
 import Evaluation
 import Foundation
-import Training
-import Weights
+import Datasets
+import Formats
+import Encoder
+import Support
 
 /// `caption evaluate …`: quality figures on a dataset split.
 struct EvaluateCommand: ParsableCommand {
@@ -54,7 +58,7 @@ struct EvaluateCaptionsCommand: ParsableCommand {
         let tokenizer = Tokenizer()
         let candidates: [String: [String]]
         if let results {
-            candidates = try Self.readResults(results, tokenizer: tokenizer, dataset: data)
+            candidates = try CaptionResults.read(results).mapValues { tokenizer.tokens($0) }
         } else {
             candidates = try captionSplit(data)
         }
@@ -62,77 +66,28 @@ struct EvaluateCaptionsCommand: ParsableCommand {
         for image in data.images {
             let references = image.captions.map { tokenizer.tokens($0) }
             guard let candidate = candidates[image.path] ?? candidates[image.fileName] else {
-                reportError(results ?? dataset.data, "no caption for \(image.path)")
-                throw ExitCode(1)
+                throw CaptionError.input(results ?? dataset.data, "no caption for \(image.path)")
             }
             corpus.append(CaptionCorpus.Image(id: image.path, candidate: candidate, references: references))
         }
         let scores = CaptionMetrics.score(try CaptionCorpus(corpus))
         if json {
-            let fields = scores.entries.map { "\(JSONText.quoted($0.name)):\(String(format: "%.2f", $0.points))" }
-            emit("{\"images\":\(corpus.count),\(fields.joined(separator: ","))}")
+            emit(JSON.object([("images", .int(corpus.count))]
+                             + scores.entries.map { ($0.name, .double($0.points)) }).text)
         } else {
             emit("\(corpus.count) images, \(data.captionCount) reference captions")
             emit(scores)
         }
     }
 
-    /// The model's best caption for every image of the split, as tokens, keyed by image path.
+    /// The pipeline's caption for every image of the split, as tokens, keyed by image path:
+    /// the same decoding and re-ranking as `caption IMAGE`, on the cached features.
     private func captionSplit(_ data: CaptionDataset) throws -> [String: [String]] {
-        let file = try CaptionerLoader.load(model)
-        guard let spec = file.features else {
-            reportError(model ?? "model", "a text-only model cannot caption images")
-            throw ExitCode(1)
-        }
-        let encoder = try EncoderLoader.load(imageOptions.weights)
-        let cache = try FeatureCache(url: URL(fileURLWithPath: dataset.cache))
-        var extractor = FeatureExtractor(encoder: encoder, cache: cache)
-        extractor.maxPixels = imageOptions.maxPixels
-        let progress = ProgressBar(total: data.images.count, quiet: quiet)
-        let features = try cache.features(for: data, extractor: extractor) { done, failed in
-            progress.advance(by: done - progress.done, failed: failed - progress.failed, note: "encoding images")
-        }
-        progress.finish()
-        let set = CaptionTrainingSet(data, vocabulary: file.vocabulary, tokenizer: file.tokenizer, maxLength: decoding.maxLength,
-                                     features: features, pooling: spec.pooling)
-        let evaluator = CaptionEvaluator(model: file.model, decoder: file.decoder, vocabulary: file.vocabulary, features: spec)
-        let captions: [[String]]
-        let reranks = decoding.reranks(model: model)
-        let search = decoding.search(reranking: reranks)
-        if reranks {
-            let reranker = CaptionReranker(aligner: try AlignerLoader.load(nil), weight: decoding.rerankWeight)
-            let regions = features.map { AlignmentRegions.from(pool5: $0.pool5, vector: $0.vector) }
-            captions = evaluator.captions(set, search: search) { index, candidates in
-                reranker.rerank(candidates, sentences: candidates.map { file.sentence($0.words) }, regions: regions[index]).first
-            }
-        } else {
-            captions = evaluator.captions(set, search: search)
-        }
-        return Dictionary(uniqueKeysWithValues: zip(data.images.map(\.path), captions))
-    }
-
-    /// JSONL results: `{"image": path, "caption": text}` per line; other fields are ignored.
-    static func readResults(_ path: String, tokenizer: Tokenizer, dataset: CaptionDataset) throws -> [String: [String]] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            reportError(path, "cannot read: \(error.localizedDescription)")
-            throw ExitCode(1)
-        }
-        var captions: [String: [String]] = [:]
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-        where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let image = object["image"] as? String else {
-                reportError("\(path):\(number + 1)", "not a JSON object with an \"image\" field")
-                throw ExitCode(1)
-            }
-            guard let caption = object["caption"] as? String else { continue }  // an {"image", "error"} line
-            let key = URL(fileURLWithPath: image).lastPathComponent
-            captions[image] = tokenizer.tokens(caption)
-            captions[key] = tokenizer.tokens(caption)
-        }
-        return captions
+        let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: decoding.policy)
+        let features = try imageOptions.cachedFeatures(dataset.cache)
+            .features(of: data, datasetName: dataset.data, label: split, quiet: quiet)
+        let records = pipeline.records(images: data.images.map(\.path), features: features)
+        let tokenizer = Tokenizer()
+        return Dictionary(uniqueKeysWithValues: records.map { ($0.image, tokenizer.tokens($0.caption)) })
     }
 }

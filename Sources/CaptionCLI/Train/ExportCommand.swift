@@ -1,7 +1,9 @@
+import Application
 import ArgumentParser
 import Captioning
 import Foundation
-import Weights
+import Formats
+import Support
 
 /// `caption export`: a trained captioner → the compact file that ships, plus its manifest.
 struct ExportCommand: ParsableCommand {
@@ -34,15 +36,14 @@ struct ExportCommand: ParsableCommand {
     var ensemble: [String] = []
 
     func run() throws {
-        var file = try CaptionerLoader.load(model)
+        var file = try ModelFiles.captioner(model)
         var members: [[String: String]] = []
         for path in ensemble {
-            let member = try CaptionerLoader.load(path)
+            let member = try ModelFiles.captioner(path)
             do {
                 try file.addMember(member)
             } catch {
-                reportError(path, "cannot join the ensemble: \(error)")
-                throw ExitCode(1)
+                throw CaptionError.input(path, "cannot join the ensemble: \(error)")
             }
             members.append(member.info)
         }
@@ -68,8 +69,7 @@ struct ExportCommand: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             try data.write(to: manifestURL, options: .atomic)
         } catch {
-            reportError(out, "\(error)")
-            throw ExitCode(1)
+            throw CaptionError.input(out, "\(error)")
         }
         emit("wrote \(output.path) and \(manifestURL.lastPathComponent)")
     }

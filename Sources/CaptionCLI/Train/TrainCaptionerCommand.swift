@@ -1,12 +1,18 @@
+import Application
+import Text
 import ArgumentParser
 import Captioning
 import Encoder
 import Foundation
 import Tensors
-import Training
+import Datasets
+import Learning
+import Support
 
 /// `caption train captioner`: the Show-and-Tell decoder on cached VGG16 features.
 struct TrainCaptionerCommand: ParsableCommand {
+    private static let defaults = CaptionTrainingOptions()
+
     static let configuration = CommandConfiguration(
         commandName: "captioner",
         abstract: "Train the caption decoder (LSTM, GRU or RNN) on a dataset.",
@@ -59,38 +65,38 @@ struct TrainCaptionerCommand: ParsableCommand {
     @Option(help: "Words seen fewer times than this in training captions become <unk>.")
     var minCount = 5
 
-    @Option(help: "Passes over the training captions. (On Flickr8k dev, CIDEr-D peaks near epoch 13 with the default rates.)")
-    var epochs = 16
+    @Option(help: "Passes over the training captions. ")
+    var epochs = defaults.epochs
 
     @Option(help: "Captions per minibatch.")
-    var batchSize = 100
+    var batchSize = defaults.batchSize
 
     @Option(help: "Optimizer: adam or rmsprop.")
-    var optimizer: CaptionTrainingOptions.OptimizerKind = .adam
+    var optimizer = defaults.optimizer
 
     @Option(help: "Learning rate. (1e-3 reached a lower dev perplexity than 4e-4 in the same time on Flickr8k.)")
-    var learningRate: Float = 1e-3
+    var learningRate = defaults.learningRate
 
     @Option(help: "Multiply the learning rate by this every --decay-every epochs.")
-    var learningRateDecay: Float = 0.8
+    var learningRateDecay = defaults.learningRateDecay
 
     @Option(help: "Epochs between learning-rate decays.")
-    var decayEvery = 4
+    var decayEvery = defaults.decayEvery
 
     @Option(help: "Clip the gradients' global norm to this.")
-    var clipNorm: Float = 5
+    var clipNorm = defaults.clipNorm
 
     @Option(help: "Training captions are cut to this many words.")
-    var maxLength = 16
+    var maxLength = defaults.maxLength
 
     @Option(help: "Iterations between checkpoints.")
-    var checkpointEvery = 100
+    var checkpointEvery = defaults.checkpointEvery
 
     @Option(help: "Beam width for the per-epoch dev captions.")
-    var beamSize = 3
+    var beamSize = defaults.evaluationBeamSize
 
     @Option(help: "Seed for initialization, shuffling and dropout: the same seed repeats the run.")
-    var seed: UInt64 = 1
+    var seed = defaults.seed
 
     @Flag(help: "Train a language model on the captions alone, with no image.")
     var textOnly = false
@@ -121,8 +127,8 @@ struct TrainCaptionerCommand: ParsableCommand {
 
         var trainFeatures: [EncoderFeatures]?, devFeatures: [EncoderFeatures]?
         if !textOnly {
-            trainFeatures = try SplitFeatures.load(trainData, dataset: dataset, imageOptions: imageOptions, label: "train", quiet: quiet)
-            devFeatures = try SplitFeatures.load(devData, dataset: dataset, imageOptions: imageOptions, label: "dev", quiet: quiet)
+            trainFeatures = try imageOptions.cachedFeatures(dataset.cache).features(of: trainData, datasetName: dataset.data, label: "train", quiet: quiet)
+            devFeatures = try imageOptions.cachedFeatures(dataset.cache).features(of: devData, datasetName: dataset.data, label: "dev", quiet: quiet)
         }
         let maxLength = chars ? self.maxLength * 8 : self.maxLength
         let train = CaptionTrainingSet(trainData, vocabulary: vocabulary, tokenizer: tokenizer, maxLength: maxLength,
@@ -152,8 +158,7 @@ struct TrainCaptionerCommand: ParsableCommand {
                                          tokenizer: tokenizer, features: features,
                                          outputDirectory: URL(fileURLWithPath: out), resume: resume)
         } catch {
-            reportError(out, "\(error)")
-            throw ExitCode(1)
+            throw CaptionError.input(out, "\(error)")
         }
         trainer.info["command"] = (["caption"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         trainer.info["train_images"] = "\(train.images.count)"

@@ -1,3 +1,4 @@
+import Application
 import ArgumentParser
 
 /// `caption train …`: fit the captioner or the aligner on a dataset.

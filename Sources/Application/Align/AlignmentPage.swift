@@ -1,0 +1,100 @@
+import Alignment
+import Foundation
+import Support
+import Encoder
+
+/// A self-contained HTML page showing which region of a photo each word of a sentence aligns
+/// with, in the style of Karpathy & Fei-Fei 2015, figure 5: the photo with a box on every
+/// region some word chose, labeled with its words; beside it the word list (hovering a word
+/// highlights its region, hovering a region its words); below, small multiples — one thumbnail
+/// per word with its region boxed.
+///
+/// Regions are pool5's 7 × 7 cells (32 × 32 px of the 224 × 224 input the whole photo is
+/// resized to, so 1/7 of the photo's width and height each) and region 49, the whole photo.
+/// The photo's own bytes are embedded once as a data URI in the stylesheet and reused by every
+/// thumbnail; there are no external references, so the file can be mailed or archived alone.
+public struct AlignmentPage {
+    public var imageName: String
+    /// The original file bytes (JPEG or PNG) and their MIME type.
+    public var imageBytes: Data
+    public var mimeType: String
+    /// The photo's size after EXIF orientation, which browsers apply too.
+    public var width: Int, height: Int
+    public var sentence: String
+    public var tokens: [String]
+    /// Whether each token is in the vocabulary (unknown ones were read as `<unk>`).
+    public var known: [Bool]
+    public var alignment: PairAlignment
+
+    public init(imageName: String, imageBytes: Data, mimeType: String, width: Int, height: Int, sentence: String,
+                tokens: [String], known: [Bool], alignment: PairAlignment) {
+        self.imageName = imageName
+        self.imageBytes = imageBytes
+        self.mimeType = mimeType
+        self.width = width
+        self.height = height
+        self.sentence = sentence
+        self.tokens = tokens
+        self.known = known
+        self.alignment = alignment
+    }
+
+    /// The grid side of `ImageRegions` at 224 × 224.
+    public static let grid = 7
+
+    /// A distinct, readable color per word: golden-angle hues.
+    public static func color(_ index: Int) -> String {
+        "hsl(\((index * 137 + 10) % 360), 85%, 45%)"
+    }
+
+    /// Where a region lies, as CSS percentages (left, top, width, height) of the photo.
+    public static func box(_ region: Int) -> (left: Double, top: Double, width: Double, height: Double) {
+        guard let cell = ImageRegions.cell(ofRegion: region, gridHeight: grid, gridWidth: grid) else { return (0, 0, 100, 100) }
+        let side = 100 / Double(grid)
+        return (Double(cell.column) * side, Double(cell.row) * side, side, side)
+    }
+
+    /// "row 3, column 5" (1-based, as people count) or "whole image".
+    public static func regionName(_ region: Int) -> String {
+        guard let cell = ImageRegions.cell(ofRegion: region, gridHeight: grid, gridWidth: grid) else { return "whole image" }
+        return "row \(cell.row + 1), column \(cell.column + 1)"
+    }
+
+    public func html() throws(CaptionError) -> String {
+        let regions = Array(Set(alignment.alignment)).sorted()
+        var boxes = ""
+        for region in regions {
+            let words = alignment.alignment.indices.filter { alignment.alignment[$0] == region }
+            let labels = words.map { "<span style=\"background:\(Self.color($0))\">\(HTML.escape(tokens[$0]))</span>" }.joined()
+            let wordList = words.map(String.init).joined(separator: " ")
+            boxes += "<div class=\"box\(region == ImageRegions.count - 1 ? " whole" : "")\" data-words=\"\(wordList)\" "
+                + "style=\"\(Self.position(region));border-color:\(Self.color(words[0]))\">"
+                + "<div class=\"labels\">\(labels)</div></div>\n"
+        }
+        var list = "", thumbnails = ""
+        for (index, token) in tokens.enumerated() {
+            let region = alignment.alignment[index], color = Self.color(index)
+            let score = String(format: "%.3f", alignment.wordScores[index])
+            let unknown = known[index] ? "" : " <span class=\"unk\" title=\"not in the vocabulary: read as &lt;unk&gt;\">?</span>"
+            list += "<li data-word=\"\(index)\"><span class=\"swatch\" style=\"background:\(color)\"></span>"
+                + "<span class=\"token\">\(HTML.escape(token))\(unknown)</span>"
+                + "<span class=\"where\">\(Self.regionName(region))</span><span class=\"score\">\(score)</span></li>\n"
+            thumbnails += "<figure data-word=\"\(index)\"><div class=\"photo\">"
+                + "<div class=\"box\(region == ImageRegions.count - 1 ? " whole" : "")\" style=\"\(Self.position(region));border-color:\(color)\"></div>"
+                + "</div><figcaption>\(HTML.escape(token))</figcaption></figure>\n"
+        }
+        let summary = String(format: "S = %.3f over %d words (S / words = %.3f)", alignment.raw, tokens.count, alignment.normalized)
+        return try HTML.fill(PageTemplate.text("alignment-page.html"), [
+            "SENTENCE": HTML.escape(sentence),
+            "PHOTO": "data:\(mimeType);base64,\(imageBytes.base64EncodedString())",
+            "WIDTH": String(width), "HEIGHT": String(height),
+            "IMAGE_NAME": HTML.escape(imageName), "SUMMARY": summary,
+            "BOXES": boxes, "WORDS": list, "THUMBNAILS": thumbnails,
+        ])
+    }
+
+    private static func position(_ region: Int) -> String {
+        let b = box(region)
+        return String(format: "left:%.4f%%;top:%.4f%%;width:%.4f%%;height:%.4f%%", b.left, b.top, b.width, b.height)
+    }
+}

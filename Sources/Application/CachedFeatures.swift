@@ -1,0 +1,69 @@
+import Datasets
+import Encoder
+import Foundation
+import Support
+
+/// Encoder features through the feature cache: photos already in it are read back, the others
+/// are encoded (with a progress bar) and added. What `caption features --cache`, `retrieve`,
+/// `train` and `evaluate` share, so an interrupted run resumes and a second run starts at once.
+public struct CachedFeatures {
+    public let cache: FeatureCache
+    public let extractor: FeatureExtractor
+    /// The cache file, as named on the command line.
+    public let cachePath: String
+
+    /// Opens (or creates) the cache at `cachePath` and loads the encoder `weights` (nil: the
+    /// shipped VGG16).
+    public init(cachePath: String, weights: String?, maxPixels: Int) throws(CaptionError) {
+        let encoder = try ModelFiles.encoder(weights)
+        do {
+            cache = try FeatureCache(url: URL(fileURLWithPath: cachePath))
+        } catch {
+            throw .input(cachePath, "\(error)")
+        }
+        var extractor = FeatureExtractor(encoder: encoder, cache: cache)
+        extractor.maxPixels = maxPixels
+        self.extractor = extractor
+        self.cachePath = cachePath
+    }
+
+    /// Encodes the photos at `paths` that the cache lacks. Returns each photo's cache key (nil
+    /// for a photo that failed) and the failures, each a `CaptionError` naming its file.
+    public func encode(_ paths: [String], quiet: Bool, note: String = "") throws(CaptionError)
+        -> (keys: [Data?], failures: [CaptionError]) {
+        let progress = ProgressBar(total: paths.count, quiet: quiet)
+        defer { progress.finish() }
+        do {
+            let (keys, failures) = try extractor.extract(paths.map { URL(fileURLWithPath: $0) }) { done, failed in
+                progress.advance(by: done - progress.done, failed: failed - progress.failed, note: note)
+            }
+            return (keys, failures.map { .input($0.url.path, $0.reason) })
+        } catch {
+            throw .input(cachePath, "\(error)")
+        }
+    }
+
+    /// The cached features under `key`.
+    public func features(_ key: Data) throws(CaptionError) -> EncoderFeatures? {
+        do {
+            return try cache.entry(for: key).map { EncoderFeatures(vector: $0.vector, pool5: $0.pool5) }
+        } catch {
+            throw .input(cachePath, "\(error)")
+        }
+    }
+
+    /// Every image of a dataset split, in order; a photo that cannot be read stops the run, as
+    /// training and evaluation need them all. `datasetName` names the dataset in errors.
+    public func features(of data: CaptionDataset, datasetName: String, label: String, quiet: Bool) throws(CaptionError)
+        -> [EncoderFeatures] {
+        let progress = ProgressBar(total: data.images.count, quiet: quiet)
+        defer { progress.finish() }
+        do {
+            return try cache.features(for: data, extractor: extractor) { done, failed in
+                progress.advance(by: done - progress.done, failed: failed - progress.failed, note: "encoding \(label) images")
+            }
+        } catch {
+            throw .input(datasetName, "\(error)")
+        }
+    }
+}

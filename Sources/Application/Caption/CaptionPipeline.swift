@@ -1,0 +1,93 @@
+import Alignment
+import Captioning
+import Encoder
+import Foundation
+import ImageDecoding
+import Tensors
+
+/// What captioning a photo needs, loaded once: the captioner, its image-feature recipe, the
+/// VGG16 encoder, the decoding policy and, when wanted, the aligner. `caption IMAGE…`,
+/// `caption batch`, `caption evaluate captions` and the benchmarks all caption through
+/// `records(images:features:)`, so they decode, re-rank and score alike.
+public struct CaptionPipeline: Sendable {
+    public let captioner: CaptionModelFile
+    public let features: ImageFeatureSpec
+    public let encoder: VGGEncoder
+    /// How captions are chosen; the benchmarks vary the beam width on one loaded pipeline.
+    public var policy: DecodingPolicy
+    /// The aligner's re-ranking and confidence: loaded for re-ranking, and otherwise (if
+    /// shipped) when a confidence is asked for.
+    public let reranker: CaptionReranker?
+    /// Whether the aligner picks each caption from the beam (`DecodingPolicy.reranks`).
+    public let reranks: Bool
+
+    /// Loads the models: the captioner `model` (nil: the shipped one) and the encoder `weights`.
+    /// `confidence` asks for the shipped aligner's score even without re-ranking. A text-only
+    /// language model is refused.
+    public init(model: String?, weights: String?, policy: DecodingPolicy, confidence: Bool = false) throws(CaptionError) {
+        let captioner = try ModelFiles.captioner(model)
+        let reranks = policy.reranks(shippedCaptioner: ModelFiles.isShippedCaptioner(model),
+                                     alignerShipped: ModelFiles.alignerIsShipped)
+        let aligner = reranks || (confidence && ModelFiles.alignerIsShipped) ? try ModelFiles.aligner(nil) : nil
+        try self.init(captioner: captioner, encoder: try ModelFiles.encoder(weights), aligner: aligner,
+                      policy: policy, reranks: reranks, modelName: model ?? "the captioner")
+    }
+
+    /// A pipeline over models already loaded (tests, a server).
+    public init(captioner: CaptionModelFile, encoder: VGGEncoder, aligner: AlignmentModelFile?, policy: DecodingPolicy,
+                reranks: Bool, modelName: String = "the captioner") throws(CaptionError) {
+        guard let features = captioner.features else {
+            throw .input(modelName, "a text-only language model cannot caption images; use `caption sample`")
+        }
+        if reranks && aligner == nil { throw .usage("--rerank", "needs an aligner (weights/aligner.safetensors)") }
+        self.captioner = captioner
+        self.features = features
+        self.encoder = encoder
+        self.policy = policy
+        self.reranks = reranks
+        reranker = aligner.map { CaptionReranker(aligner: $0, weight: policy.rerankWeight) }
+    }
+
+    /// The captioner's input for a photo: pool5, pooled and standardized `[F]`.
+    public func captionerInput(_ photo: EncoderFeatures) -> Tensor {
+        Tensor(shape: [features.size], data: features.vector(pool5: photo.pool5))
+    }
+
+    /// The captions of several encoded photos, one record each, in order: the policy's
+    /// decoding (lockstep beam search over the cores, or sampling), re-ranked by the aligner
+    /// when it re-ranks, with the aligner's confidence when it is loaded.
+    public func records(images: [String], features photos: [EncoderFeatures]) -> [BatchRecord] {
+        precondition(images.count == photos.count, "one name per photo")
+        let found = policy.decoding(reranking: reranks).captions(captioner.decoder, features: photos.map(captionerInput))
+        return images.indices.map { record(image: images[$0], photo: photos[$0], captions: found[$0]) }
+    }
+
+    /// One photo's record: `records` for a single photo.
+    public func record(image: String, photo: EncoderFeatures) -> BatchRecord {
+        records(images: [image], features: [photo])[0]
+    }
+
+    private func record(image: String, photo: EncoderFeatures, captions found: [DecodedCaption]) -> BatchRecord {
+        var captions = found
+        var confidence: Float?
+        if let reranker {
+            let regions = photo.regions
+            if reranks {
+                captions = Array(reranker.rerank(captions, sentences: captions.map { captioner.sentence($0.words) },
+                                                 regions: regions).prefix(policy.nBest))
+            }
+            confidence = captions.first.map { reranker.confidence(captioner.sentence($0.words), regions: regions) }
+        }
+        return BatchRecord(image: image, candidates: captions.map { caption in
+            BatchRecord.Candidate(caption: captioner.sentence(caption.words), logprob: caption.logProbability,
+                                  score: caption.score, wordLogprobs: caption.tokenLogProbabilities)
+        }, confidence: confidence)
+    }
+}
+
+extension CaptionModelFile {
+    /// Word ids → the printed sentence.
+    public func sentence(_ words: [Int]) -> String {
+        tokenizer.join(vocabulary.decode(words))
+    }
+}

@@ -1,0 +1,87 @@
+import Alignment
+import Captioning
+import Encoder
+import Foundation
+import Support
+
+/// Where the models live and how they load, the same way for every command: a `--model` may be
+/// a file or a training output folder (its `model.safetensors`); without one, the shipped file
+/// under `weights/` is used. Every failure is a `CaptionError` naming the file.
+public enum ModelFiles {
+    /// The project's weights folder: `$CAPTION_WEIGHTS_DIR` if set, else the `weights/` folder
+    /// of the checkout the running binary was built in, else `./weights`.
+    public static func shipped(_ fileName: String) -> URL {
+        let fileManager = FileManager.default
+        if let dir = ProcessInfo.processInfo.environment["CAPTION_WEIGHTS_DIR"] {
+            return URL(fileURLWithPath: dir).appendingPathComponent(fileName)
+        }
+        // The binary sits in <checkout>/.build/<config>/caption: walk up to the checkout's weights/.
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<4 {
+            var isDirectory: ObjCBool = false
+            let candidate = dir.appendingPathComponent("weights")
+            if fileManager.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue,
+               fileManager.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                return candidate.appendingPathComponent(fileName)
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: "weights").appendingPathComponent(fileName)
+    }
+
+    /// Whether `weights/aligner.safetensors` is there: the shipped captioner is then re-ranked
+    /// and its captions get a confidence by default.
+    public static var alignerIsShipped: Bool {
+        FileManager.default.fileExists(atPath: shipped("aligner.safetensors").path)
+    }
+
+    /// Whether `path` (a `--model` argument; nil for none) names the shipped captioner.
+    public static func isShippedCaptioner(_ path: String?) -> Bool {
+        guard let path else { return true }
+        let shippedPath = shipped("captioner.safetensors").standardizedFileURL.path
+        return (try? resolve(path, shipped: "captioner", kind: "captioner"))?.standardizedFileURL.path == shippedPath
+    }
+
+    /// The file a `--model` argument names: the file itself, a training folder's
+    /// `model.safetensors`, or, for nil, `weights/<shipped>.safetensors`.
+    public static func resolve(_ path: String?, shipped name: String, kind: String) throws(CaptionError) -> URL {
+        var url = path.map { URL(fileURLWithPath: $0) } ?? shipped("\(name).safetensors")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            url = url.appendingPathComponent("model.safetensors")
+        }
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw .input(url.path, path == nil
+                ? "the shipped \(name) is missing (weights/\(name).safetensors is in git: is the checkout complete?)"
+                : "no such \(kind) file")
+        }
+        return url
+    }
+
+    /// The VGG16 encoder: `path`, or `weights/vgg16.safetensors` (made by scripts/setup).
+    public static func encoder(_ path: String?) throws(CaptionError) -> VGGEncoder {
+        let url = path.map { URL(fileURLWithPath: $0) } ?? shipped("vgg16.safetensors")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw .input(url.path, "VGG16 weights not found; run scripts/setup (or caption import-weights FILE.onnx)")
+        }
+        return try load(url) { try VGGEncoder(contentsOf: $0) }
+    }
+
+    /// A trained captioner (or text-only language model).
+    public static func captioner(_ path: String?) throws(CaptionError) -> CaptionModelFile {
+        try load(try resolve(path, shipped: "captioner", kind: "model")) { try CaptionModelFile.read(contentsOf: $0) }
+    }
+
+    /// A trained aligner.
+    public static func aligner(_ path: String?) throws(CaptionError) -> AlignmentModelFile {
+        try load(try resolve(path, shipped: "aligner", kind: "aligner")) { try AlignmentModelFile.read(contentsOf: $0) }
+    }
+
+    private static func load<Model>(_ url: URL, _ read: (URL) throws -> Model) throws(CaptionError) -> Model {
+        do {
+            return try read(url)
+        } catch {
+            throw .input(url.path, "\(error)")
+        }
+    }
+}

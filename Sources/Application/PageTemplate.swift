@@ -1,0 +1,23 @@
+import Foundation
+
+/// The HTML/CSS/JS of the pages, kept as resource files (`Sources/Application/Resources/`) so
+/// they can be read and edited as web pages, not as Swift strings.
+enum PageTemplate {
+    /// The resource bundle SwiftPM copies beside the executable (and the test runner).
+    private static let bundleName = "caption_Application.resources"
+
+    /// The text of the resource `name`. Looked up beside the running executable (following
+    /// links), not through `Bundle.module`, which would stop the program if the bundle were
+    /// missing: a binary copied away from its build folder gets one clear error instead.
+    static func text(_ name: String) throws(CaptionError) -> String {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0])
+        let folders = [Bundle.main.bundleURL, executable.deletingLastPathComponent(),
+                       executable.resolvingSymlinksInPath().deletingLastPathComponent()]
+        for folder in folders {
+            let url = folder.appendingPathComponent(bundleName).appendingPathComponent("Resources").appendingPathComponent(name)
+            if let text = try? String(contentsOf: url, encoding: .utf8) { return text }
+        }
+        throw .input(name, "page template not found in \(bundleName) beside the caption binary; "
+                     + "keep that folder next to the binary when copying it")
+    }
+}

@@ -1,0 +1,27 @@
+/// Text that stays on one line: every error message and every file name printed in one.
+///
+/// Names come from users and files and may hold a newline or another control character; those
+/// are escaped (`\n`, `\u{7}`), so `caption: error: <file>: <reason>` is always one line for
+/// people and for scripts that read stderr line by line. (A tensor named "a\nb" made a two-line
+/// error; found by Fuzz/FuzzSafeTensors.)
+public enum OneLine {
+    public static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where isControl(scalar): result += "\\u{\(String(scalar.value, radix: 16))}"
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// C0 and C1 controls plus the Unicode line and paragraph separators.
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
+    }
+}
