@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats", "Encoder", "Support", "Tensors"]),
         .testTarget(name: "EncoderTests", dependencies: ["Encoder", "Formats", "ImageDecoding", "Tensors"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
-        .testTarget(name: "CaptioningTests", dependencies: ["Captioning", "Learning", "Tensors", "Text"]),
+        .testTarget(name: "CaptioningTests", dependencies: ["Captioning", "Formats", "Learning", "Tensors", "Text"]),
         .testTarget(name: "AlignmentTests", dependencies: ["Alignment", "Encoder", "Evaluation", "Formats", "Tensors", "Text"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Captioning", "Encoder", "Formats", "Support", "Tensors", "Text"]),
         .testTarget(name: "ApplicationTests", dependencies: ["Application", "Alignment", "Captioning", "Encoder",

@@ -1,4 +1,5 @@
 import Encoder
+import Formats
 import Tensors
 
 /// The image–sentence alignment model of Karpathy & Fei-Fei, "Deep Visual-Semantic Alignments
@@ -44,7 +45,7 @@ public struct AlignmentModel: Sendable {
 
     /// A model from saved parameters, checked against `config`: every name present, none extra,
     /// every shape as `AlignmentParameter.shape` says.
-    public init(config: AlignmentConfig, parameters: [String: Tensor]) throws(AlignmentModelError) {
+    public init(config: AlignmentConfig, parameters: [String: Tensor]) throws(ParameterError) {
         for parameter in AlignmentParameter.allCases {
             guard let tensor = parameters[parameter.name] else { throw .missingParameter(parameter.name) }
             guard tensor.shape == parameter.shape(config) else {
@@ -60,7 +61,7 @@ public struct AlignmentModel: Sendable {
 
     /// A model from saved parameters alone: V and E are read from `words.embedding`, h and F from
     /// `region.weight`; the training hyperparameters are given.
-    public init(parameters: [String: Tensor], margin: Float = 1, regularization: Float = AlignmentConfig.defaultRegularization) throws(AlignmentModelError) {
+    public init(parameters: [String: Tensor], margin: Float = 1, regularization: Float = AlignmentConfig.defaultRegularization) throws(ParameterError) {
         for parameter in [AlignmentParameter.wordEmbedding, .regionWeight] {
             guard let tensor = parameters[parameter.name] else { throw .missingParameter(parameter.name) }
             guard tensor.shape.count == 2, tensor.shape.allSatisfy({ $0 > 0 }) else {

@@ -1,5 +1,4 @@
 import Text
-import Captioning
 import Foundation
 import Tensors
 import Formats

@@ -52,8 +52,8 @@ public struct RegionEmbedding: Sendable {
         let embedded = FloatBuffer(count: rows * h, zeroed: false)
         guard rows > 0 else { return embedded }
         withBaseAddresses([weight.data, bias.data]) { p in
-            ParallelGEMM.run(transB: true, m: rows, n: h, k: f, a: normalized.pointer, lda: f, b: p[0], ldb: f,
-                             c: embedded.pointer, ldc: h)
+            BLAS.gemm(transB: true, m: rows, n: h, k: f, a: normalized.pointer, lda: f, b: p[0], ldb: f,
+                             c: embedded.pointer, ldc: h, workers: Parallel.workers)
             RowKernels.addRowVector(p[1], to: embedded.pointer, rowCount: rows, width: h)
         }
         return embedded
@@ -67,8 +67,8 @@ public struct RegionEmbedding: Sendable {
         let weightGradient = FloatBuffer(count: h * f)
         let biasGradient = FloatBuffer(count: h)
         guard rows > 0 else { return (weightGradient, biasGradient) }
-        ParallelGEMM.run(transA: true, m: h, n: f, k: rows, a: embeddedGradient.pointer, lda: h, b: normalized.pointer,
-                         ldb: f, c: weightGradient.pointer, ldc: f)
+        BLAS.gemm(transA: true, m: h, n: f, k: rows, a: embeddedGradient.pointer, lda: h, b: normalized.pointer,
+                         ldb: f, c: weightGradient.pointer, ldc: f, workers: Parallel.workers)
         RowKernels.addColumnSums(of: embeddedGradient.pointer, rowCount: rows, width: h, into: biasGradient.pointer)
         return (weightGradient, biasGradient)
     }
@@ -107,7 +107,7 @@ public struct RegionEmbedding: Sendable {
         var offsets = [Float](repeating: 0, count: n)
         guard n > 0 else { return (projected, offsets) }
         withBaseAddresses([weight.data, bias.data]) { p in
-            ParallelGEMM.run(m: n, n: f, k: h, a: words, lda: h, b: p[0], ldb: f, c: projected.pointer, ldc: f)
+            BLAS.gemm(m: n, n: f, k: h, a: words, lda: h, b: p[0], ldb: f, c: projected.pointer, ldc: f, workers: Parallel.workers)
             for t in 0..<n { offsets[t] = RowKernels.dot(words + t * h, p[1], count: h) }
         }
         return (projected, offsets)
@@ -128,10 +128,10 @@ public struct RegionEmbedding: Sendable {
         let biasGradient = FloatBuffer(count: h)
         guard n > 0 else { return (wordGradient, weightGradient, biasGradient) }
         withBaseAddresses([weight.data, bias.data]) { p in
-            ParallelGEMM.run(transB: true, m: n, n: h, k: f, a: projectedGradient.pointer, lda: f, b: p[0], ldb: f,
-                             c: wordGradient.pointer, ldc: h)
-            ParallelGEMM.run(transA: true, m: h, n: f, k: n, a: words, lda: h, b: projectedGradient.pointer, ldb: f,
-                             c: weightGradient.pointer, ldc: f)
+            BLAS.gemm(transB: true, m: n, n: h, k: f, a: projectedGradient.pointer, lda: f, b: p[0], ldb: f,
+                             c: wordGradient.pointer, ldc: h, workers: Parallel.workers)
+            BLAS.gemm(transA: true, m: h, n: f, k: n, a: words, lda: h, b: projectedGradient.pointer, ldb: f,
+                             c: weightGradient.pointer, ldc: f, workers: Parallel.workers)
             for t in 0..<n {
                 RowKernels.addScaled(offsetGradient[t], p[1], to: wordGradient.pointer + t * h, count: h)
                 RowKernels.addScaled(offsetGradient[t], words + t * h, to: biasGradient.pointer, count: h)

@@ -103,8 +103,8 @@ public struct SentenceEncoder: Sendable {
                 (words.pointer + row * e).update(from: wordTable + token * e, count: e)
             }
             // e = ReLU(x W_eᵀ + b_e), all words at once.
-            ParallelGEMM.run(transB: true, m: n, n: h, k: e, a: words.pointer, lda: e, b: wE, ldb: e,
-                             c: input.pointer, ldc: h)
+            BLAS.gemm(transB: true, m: n, n: h, k: e, a: words.pointer, lda: e, b: wE, ldb: e,
+                             c: input.pointer, ldc: h, workers: Parallel.workers)
             RowKernels.addRowVector(bE, to: input.pointer, rowCount: n, width: h)
             RowKernels.relu(input.pointer, count: n * h)
             // The two directions only share e: one core each.
@@ -118,8 +118,8 @@ public struct SentenceEncoder: Sendable {
             summed.pointer.update(from: forwardStates.pointer, count: n * h)
             RowKernels.add(backwardStates.pointer, to: summed.pointer, count: n * h)
             // s = ReLU((h^f + h^b) W_dᵀ + b_d).
-            ParallelGEMM.run(transB: true, m: n, n: h, k: h, a: summed.pointer, lda: h, b: wD, ldb: h,
-                             c: output.pointer, ldc: h)
+            BLAS.gemm(transB: true, m: n, n: h, k: h, a: summed.pointer, lda: h, b: wD, ldb: h,
+                             c: output.pointer, ldc: h, workers: Parallel.workers)
             RowKernels.addRowVector(bD, to: output.pointer, rowCount: n, width: h)
             RowKernels.relu(output.pointer, count: n * h)
         }
@@ -175,10 +175,10 @@ public struct SentenceEncoder: Sendable {
             let (wE, wF, wB, wD) = (p[0], p[1], p[2], p[3])
             // Through s = ReLU(W_d (h^f + h^b) + b_d).
             RowKernels.maskByActive(outputDelta, activation: activations.output.pointer, count: n * h)
-            ParallelGEMM.run(transA: true, m: h, n: h, k: n, a: outputDelta, lda: h, b: activations.summed.pointer,
-                             ldb: h, c: g[.outputWeight]!, ldc: h)
+            BLAS.gemm(transA: true, m: h, n: h, k: n, a: outputDelta, lda: h, b: activations.summed.pointer,
+                             ldb: h, c: g[.outputWeight]!, ldc: h, workers: Parallel.workers)
             RowKernels.addColumnSums(of: outputDelta, rowCount: n, width: h, into: g[.outputBias]!)
-            ParallelGEMM.run(m: n, n: h, k: h, a: outputDelta, lda: h, b: wD, ldb: h, c: summedDelta.pointer, ldc: h)
+            BLAS.gemm(m: n, n: h, k: h, a: outputDelta, lda: h, b: wD, ldb: h, c: summedDelta.pointer, ldc: h, workers: Parallel.workers)
             // ∂C/∂(h^f + h^b) reaches both directions unchanged; each runs back through time on
             // its own core. summedDelta becomes the forward direction's, backwardDelta the other's.
             backwardDelta.pointer.update(from: summedDelta.pointer, count: n * h)
@@ -197,10 +197,10 @@ public struct SentenceEncoder: Sendable {
             let inputDelta = summedDelta.pointer
             RowKernels.add(backwardDelta.pointer, to: inputDelta, count: n * h)
             RowKernels.maskByActive(inputDelta, activation: activations.input.pointer, count: n * h)
-            ParallelGEMM.run(transA: true, m: h, n: e, k: n, a: inputDelta, lda: h, b: activations.words.pointer,
-                             ldb: e, c: g[.inputWeight]!, ldc: e)
+            BLAS.gemm(transA: true, m: h, n: e, k: n, a: inputDelta, lda: h, b: activations.words.pointer,
+                             ldb: e, c: g[.inputWeight]!, ldc: e, workers: Parallel.workers)
             RowKernels.addColumnSums(of: inputDelta, rowCount: n, width: h, into: g[.inputBias]!)
-            ParallelGEMM.run(m: n, n: e, k: h, a: inputDelta, lda: h, b: wE, ldb: e, c: wordDelta.pointer, ldc: e)
+            BLAS.gemm(m: n, n: e, k: h, a: inputDelta, lda: h, b: wE, ldb: e, c: wordDelta.pointer, ldc: e, workers: Parallel.workers)
             // x_t is a row of W_w: scatter-add, as a word can occur many times in a batch.
             let embeddingGradient = g[.wordEmbedding]!
             for (row, token) in packed.tokens.enumerated() {

@@ -32,11 +32,8 @@ struct FeaturesCommand: ParsableCommand {
           caption features photos/*.jpg --cache .cache/photos.features
         """)
 
-    @Argument(help: ArgumentHelp("JPEG or PNG files; - reads one image from stdin.", valueName: "image"))
-    var images: [String]
-
-    @Flag(help: "Print one JSON object per photo instead of a summary.")
-    var json = false
+    @OptionGroup var photos: PhotoArguments
+    @OptionGroup var output: OutputOptions
 
     @Option(help: ArgumentHelp("Write the vectors and pool5 maps to this safetensors file.", valueName: "file"))
     var out: String?
@@ -44,27 +41,22 @@ struct FeaturesCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Add the features to this cache file instead of printing them.", valueName: "file"))
     var cache: String?
 
-    @Flag(help: "No progress bar on stderr.")
-    var quiet = false
-
     @OptionGroup var imageOptions: ImageOptions
 
     func validate() throws {
-        guard !images.isEmpty else { throw ValidationError("give at least one image (or - for stdin)") }
-        guard images.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("- (stdin) can be given only once") }
-        if [json, out != nil, cache != nil].filter({ $0 }).count > 1 {
+        if [output.json, out != nil, cache != nil].filter({ $0 }).count > 1 {
             throw ValidationError("--json, --out and --cache are alternatives: choose one")
         }
-        if cache != nil && images.contains("-") { throw ValidationError("--cache needs files, not - (stdin)") }
+        if cache != nil && photos.images.contains("-") { throw ValidationError("--cache needs files, not - (stdin)") }
     }
 
     func run() throws {
         if let cache { return try fillCache(cache) }
         let encoder = try ModelFiles.encoder(imageOptions.weights)
-        let progress = ProgressBar(total: images.count, quiet: quiet)
+        let progress = ProgressBar(total: photos.images.count, quiet: output.quiet)
         var saved: [String: Tensor] = [:]
         var failures = 0
-        for path in images {
+        for path in photos.images {
             let image: Image
             do {
                 image = try ImageSource.decode(path, maxPixels: imageOptions.maxPixels)
@@ -79,7 +71,7 @@ struct FeaturesCommand: ParsableCommand {
                 saved["\(path).vector"] = features.imageVector
                 saved["\(path).pool5"] = features.pool5
             } else {
-                emit(json ? FeatureSummary.json(path, image, features) : FeatureSummary.text(path, image, features))
+                emit(output.json ? FeatureSummary.json(path, image, features) : FeatureSummary.text(path, image, features))
             }
             progress.advance()
         }
@@ -100,10 +92,10 @@ struct FeaturesCommand: ParsableCommand {
     func fillCache(_ path: String) throws {
         let features = try imageOptions.cachedFeatures(path)
         let before = features.cache.count
-        let (_, failures) = try features.encode(images, quiet: quiet)
+        let (_, failures) = try features.encode(photos.images, quiet: output.quiet)
         failures.forEach(report)
         let added = features.cache.count - before
-        emit("\(path): \(added) added, \(images.count - added - failures.count) already cached, "
+        emit("\(path): \(added) added, \(photos.images.count - added - failures.count) already cached, "
               + "\(failures.count) failed; \(features.cache.count) images in the cache")
         if !failures.isEmpty { throw ExitCode(1) }
     }

@@ -82,31 +82,3 @@ public struct CaptionEnsemble: StepwiseDecoder {
         }
     }
 }
-
-extension Tensor {
-    /// `[B, W₁ + W₂ + …]` from `[B, Wᵢ]` parts.
-    static func concatenatingColumns(_ parts: [Tensor]) -> Tensor {
-        let rows = parts[0].shape[0]
-        let width = parts.reduce(0) { $0 + $1.shape[1] }
-        var data = [Float](repeating: 0, count: rows * width)
-        var offset = 0
-        for part in parts {
-            let w = part.shape[1]
-            for r in 0..<rows {
-                for c in 0..<w { data[r * width + offset + c] = part.data[r * w + c] }
-            }
-            offset += w
-        }
-        return Tensor(shape: [rows, width], data: data)
-    }
-
-    /// Columns `range` of a 2-D tensor.
-    func columns(_ range: Range<Int>) -> Tensor {
-        let rows = shape[0], width = shape[1]
-        var data = [Float](repeating: 0, count: rows * range.count)
-        for r in 0..<rows {
-            for (i, c) in range.enumerated() { data[r * range.count + i] = self.data[r * width + c] }
-        }
-        return Tensor(shape: [rows, range.count], data: data)
-    }
-}

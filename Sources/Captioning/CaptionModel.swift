@@ -1,3 +1,4 @@
+import Formats
 import Tensors
 
 /// The recurrent caption decoder of Show and Tell (Vinyals et al. 2015), as in NeuralTalk.
@@ -71,12 +72,12 @@ public struct CaptionModel: Sendable {
     }
 
     /// Wraps parameters loaded from a checkpoint. Throws if one is missing, extra or misshapen.
-    public init(config: Config, parameters: [String: Tensor]) throws(CaptionModelError) {
+    public init(config: Config, parameters: [String: Tensor]) throws(ParameterError) {
         config.validate()
         let shapes = Self.parameterShapes(for: config)
         for (name, shape) in shapes.sorted(by: { $0.key < $1.key }) {
             guard let tensor = parameters[name] else { throw .missingParameter(name) }
-            guard tensor.shape == shape else { throw .shapeMismatch(name, expected: shape, got: tensor.shape) }
+            guard tensor.shape == shape else { throw .wrongShape(name, expected: shape, found: tensor.shape) }
         }
         if let extra = parameters.keys.sorted().first(where: { shapes[$0] == nil }) {
             throw .unexpectedParameter(extra)
@@ -125,22 +126,6 @@ public struct CaptionModel: Sendable {
         for w in words {
             precondition(w >= Self.unknownToken && w < config.vocabularySize,
                          "caption token \(w) is not a word id in \(Self.unknownToken)..<\(config.vocabularySize)")
-        }
-    }
-}
-
-/// Why `CaptionModel(config:parameters:)` refused a parameter set.
-public enum CaptionModelError: Error, Equatable, CustomStringConvertible {
-    case missingParameter(String)
-    case unexpectedParameter(String)
-    case shapeMismatch(String, expected: [Int], got: [Int])
-
-    public var description: String {
-        switch self {
-        case .missingParameter(let name): "caption model parameter \(name) is missing"
-        case .unexpectedParameter(let name): "caption model has no parameter named \(name)"
-        case .shapeMismatch(let name, let expected, let got):
-            "caption model parameter \(name) should be \(expected), got \(got)"
         }
     }
 }

@@ -14,23 +14,15 @@ import Tensors
 /// h rows), two GEMMs with the same total work as one.
 public struct GRUCell: RecurrentCell {
     public static let kind = CellKind.gru
-    public let inputSize: Int
-    public let hiddenSize: Int
-    public var weight: Tensor
-    public var bias: Tensor
+    public let gates: GateParameters
 
-    public init(inputSize: Int, weight: Tensor, bias: Tensor) {
-        hiddenSize = Self.validatedHiddenSize(inputSize: inputSize, weight: weight, bias: bias)
-        self.inputSize = inputSize
-        self.weight = weight
-        self.bias = bias
-    }
+    public init(gates: GateParameters) { self.gates = gates }
 
     public static func initialBias(hiddenSize: Int) -> Tensor { Tensor(shape: [3 * hiddenSize]) }
 
     public func forward(_ x: Tensor, state: RecurrentState) -> (state: RecurrentState, cache: CellCache) {
         let rows = x.shape[0], hs = hiddenSize, e = inputSize, width = e + hs, g = 3 * hs
-        let input = BatchMath.concatenateColumns(x, state.hidden)
+        let input = Tensor.concatenatingColumns([x, state.hidden])
         var fromInput = [Float](repeating: 0, count: rows * g)   // a_x + b   [B, 3H]
         var fromHidden = [Float](repeating: 0, count: rows * g)  // a_h       [B, 3H]
         for r in 0..<rows {

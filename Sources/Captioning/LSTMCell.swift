@@ -13,17 +13,9 @@ import Tensors
 /// `c`, from the first update on.
 public struct LSTMCell: RecurrentCell {
     public static let kind = CellKind.lstm
-    public let inputSize: Int
-    public let hiddenSize: Int
-    public var weight: Tensor
-    public var bias: Tensor
+    public let gates: GateParameters
 
-    public init(inputSize: Int, weight: Tensor, bias: Tensor) {
-        hiddenSize = Self.validatedHiddenSize(inputSize: inputSize, weight: weight, bias: bias)
-        self.inputSize = inputSize
-        self.weight = weight
-        self.bias = bias
-    }
+    public init(gates: GateParameters) { self.gates = gates }
 
     /// Zeros, except 1 on the forget-gate block `[H, 2H)`.
     public static func initialBias(hiddenSize: Int) -> Tensor {
@@ -35,7 +27,7 @@ public struct LSTMCell: RecurrentCell {
     public func forward(_ x: Tensor, state: RecurrentState) -> (state: RecurrentState, cache: CellCache) {
         let rows = x.shape[0], hs = hiddenSize
         guard let previousMemory = state.memory else { preconditionFailure("LSTM state needs a memory cell") }
-        let input = BatchMath.concatenateColumns(x, state.hidden)
+        let input = Tensor.concatenatingColumns([x, state.hidden])
         var gates = BatchMath.affine(input, weight, bias)
         var memory = [Float](repeating: 0, count: rows * hs)
         var squashed = [Float](repeating: 0, count: rows * hs)
@@ -97,7 +89,7 @@ public struct LSTMCell: RecurrentCell {
         BatchMath.accumulateAffineGradients(input: cache.input, outputGradient: dPreactivation,
                                             weight: &gradients.weight, bias: &gradients.bias)
         let dInput = BatchMath.inputGradient(outputGradient: dPreactivation, weight: weight)
-        let (dx, dHidden) = BatchMath.splitColumns(dInput, at: inputSize)
+        let (dx, dHidden) = (dInput.columns(0..<inputSize), dInput.columns(inputSize..<dInput.shape[1]))
         return (dx, RecurrentState(hidden: dHidden, memory: Tensor(shape: [rows, hs], data: dPreviousMemory)))
     }
 }

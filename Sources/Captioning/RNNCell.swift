@@ -8,22 +8,14 @@ import Tensors
 /// Parameters: `rnn.weight` `[E+H, H]`, `rnn.bias` `[H]` (zero at start).
 public struct RNNCell: RecurrentCell {
     public static let kind = CellKind.rnn
-    public let inputSize: Int
-    public let hiddenSize: Int
-    public var weight: Tensor
-    public var bias: Tensor
+    public let gates: GateParameters
 
-    public init(inputSize: Int, weight: Tensor, bias: Tensor) {
-        hiddenSize = Self.validatedHiddenSize(inputSize: inputSize, weight: weight, bias: bias)
-        self.inputSize = inputSize
-        self.weight = weight
-        self.bias = bias
-    }
+    public init(gates: GateParameters) { self.gates = gates }
 
     public static func initialBias(hiddenSize: Int) -> Tensor { Tensor(shape: [hiddenSize]) }
 
     public func forward(_ x: Tensor, state: RecurrentState) -> (state: RecurrentState, cache: CellCache) {
-        let input = BatchMath.concatenateColumns(x, state.hidden)
+        let input = Tensor.concatenatingColumns([x, state.hidden])
         var hidden = BatchMath.affine(input, weight, bias)
         for k in hidden.data.indices { hidden.data[k] = BatchMath.tanh(hidden.data[k]) }
         return (RecurrentState(hidden: hidden), CellCache(input: input, gates: hidden))
@@ -40,7 +32,7 @@ public struct RNNCell: RecurrentCell {
         BatchMath.accumulateAffineGradients(input: cache.input, outputGradient: dPreactivation,
                                             weight: &gradients.weight, bias: &gradients.bias)
         let dInput = BatchMath.inputGradient(outputGradient: dPreactivation, weight: weight)
-        let (dx, dHidden) = BatchMath.splitColumns(dInput, at: inputSize)
+        let (dx, dHidden) = (dInput.columns(0..<inputSize), dInput.columns(inputSize..<dInput.shape[1]))
         return (dx, RecurrentState(hidden: dHidden))
     }
 }

@@ -71,17 +71,11 @@ public struct CellGradients: Sendable {
 public protocol RecurrentCell: Sendable {
     /// Which recurrence this is; also the prefix of the parameter names.
     static var kind: CellKind { get }
-    /// E: width of the input `x`.
-    var inputSize: Int { get }
-    /// H: width of the hidden state `h`.
-    var hiddenSize: Int { get }
-    /// Fused gate weight `// [E+H, G·H]`.
-    var weight: Tensor { get set }
-    /// Fused gate bias `// [G·H]`.
-    var bias: Tensor { get set }
+    /// The fused gate weight and bias, and the sizes they imply.
+    var gates: GateParameters { get }
 
-    /// Wraps existing parameters; `weight` must be `[inputSize + H, G·H]` and `bias` `[G·H]`.
-    init(inputSize: Int, weight: Tensor, bias: Tensor)
+    /// Wraps checked parameters (see `init(inputSize:weight:bias:)`).
+    init(gates: GateParameters)
 
     /// The bias a fresh cell starts from (zeros, except the LSTM forget gate).
     static func initialBias(hiddenSize: Int) -> Tensor
@@ -96,7 +90,31 @@ public protocol RecurrentCell: Sendable {
                   gradients: inout CellGradients) -> (dx: Tensor, dPrevious: RecurrentState)
 }
 
+/// What every kind of cell holds: the fused gate weight `[E+H, G·H]` and bias `[G·H]`, gate
+/// blocks side by side in columns, and the sizes they imply.
+public struct GateParameters: Sendable {
+    /// E: width of the input `x`.
+    public let inputSize: Int
+    /// H: width of the hidden state `h`.
+    public let hiddenSize: Int
+    public let weight: Tensor
+    public let bias: Tensor
+}
+
 extension RecurrentCell {
+    public var inputSize: Int { gates.inputSize }
+    public var hiddenSize: Int { gates.hiddenSize }
+    /// Fused gate weight `// [E+H, G·H]`.
+    public var weight: Tensor { gates.weight }
+    /// Fused gate bias `// [G·H]`.
+    public var bias: Tensor { gates.bias }
+
+    /// Wraps existing parameters; `weight` must be `[inputSize + H, G·H]` and `bias` `[G·H]`.
+    public init(inputSize: Int, weight: Tensor, bias: Tensor) {
+        let hiddenSize = Self.validatedHiddenSize(inputSize: inputSize, weight: weight, bias: bias)
+        self.init(gates: GateParameters(inputSize: inputSize, hiddenSize: hiddenSize, weight: weight, bias: bias))
+    }
+
     /// G, the number of gate blocks.
     public static var gateCount: Int { kind.gateCount }
 

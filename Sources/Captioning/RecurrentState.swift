@@ -47,35 +47,3 @@ public struct RecurrentState: Sendable, Equatable {
         return RecurrentState(hidden: hidden.zeroPaddedRows(count), memory: memory?.zeroPaddedRows(count))
     }
 }
-
-extension Tensor {
-    /// Rows `rows` of a 2-D tensor, in that order.
-    func selectingRows(_ rows: [Int]) -> Tensor {
-        let width = shape[1]
-        var out = [Float](repeating: 0, count: rows.count * width)
-        for (i, r) in rows.enumerated() {
-            precondition(r >= 0 && r < shape[0], "row \(r) out of range 0..<\(shape[0])")
-            for j in 0..<width { out[i * width + j] = data[r * width + j] }
-        }
-        return Tensor(shape: [rows.count, width], data: out)
-    }
-
-    /// Vectors `// [F]` as the rows of one `// [B, F]` tensor.
-    static func stackingRows(_ vectors: [Tensor]) -> Tensor {
-        let width = vectors[0].data.count
-        precondition(vectors.allSatisfy { $0.shape == [width] || $0.shape == [1, width] }, "vectors must all be [\(width)]")
-        return Tensor(shape: [vectors.count, width], data: vectors.flatMap(\.data))
-    }
-
-    /// The first `count` rows of a 2-D tensor.
-    func firstRows(_ count: Int) -> Tensor {
-        Tensor(shape: [count, shape[1]], data: Array(data[0..<(count * shape[1])]))
-    }
-
-    /// A 2-D tensor extended with zero rows to `count` rows.
-    func zeroPaddedRows(_ count: Int) -> Tensor {
-        var out = data
-        out.append(contentsOf: repeatElement(0, count: (count - shape[0]) * shape[1]))
-        return Tensor(shape: [count, shape[1]], data: out)
-    }
-}

@@ -4,9 +4,9 @@ import Support
 /// MS-COCO's caption annotation files (`captions_train2014.json`): `images` with `id` and
 /// `file_name`, `annotations` with `image_id` and `caption`. They carry no split tags, so
 /// only a split file can select part of one.
-public enum COCOCaptionsFormat {
+public enum COCOCaptionsFormat: JSONCaptionFormat {
     /// The JSON shape; `info`, `licenses` and the other per-image fields are ignored.
-    struct Document: Decodable {
+    public struct Document: Decodable {
         struct Image: Decodable {
             let id: Int
             let fileName: String
@@ -31,14 +31,7 @@ public enum COCOCaptionsFormat {
         let annotations: [Annotation]
     }
 
-    /// Reads a COCO captions file; `images` is the directory holding its `file_name`s
-    /// (default: `images/` next to the JSON file).
-    public static func read(jsonFile: URL, split: SplitSelection? = nil, images: URL? = nil) throws(DatasetError) -> CaptionDataset {
-        let document = try CaptionJSON.decode(Document.self, from: jsonFile)
-        return try dataset(from: document, source: jsonFile, split: split, images: images)
-    }
-
-    static func dataset(from document: Document, source: URL, split: SplitSelection?, images: URL?) throws(DatasetError) -> CaptionDataset {
+    public static func dataset(from document: Document, source: URL, split: SplitSelection?, images: URL?) throws(DatasetError) -> CaptionDataset {
         var captioned: [CaptionedImage] = []
         captioned.reserveCapacity(document.images.count)
         var indexByID: [Int: Int] = [:]

@@ -109,3 +109,19 @@ enum CaptionJSON {
         }
     }
 }
+
+/// A captions dataset kept in one JSON file (COCO captions, Karpathy's dataset_*.json): its
+/// document type, and how a decoded document becomes a `CaptionDataset`.
+public protocol JSONCaptionFormat {
+    associatedtype Document: Decodable
+    static func dataset(from document: Document, source: URL, split: SplitSelection?, images: URL?) throws(DatasetError)
+        -> CaptionDataset
+}
+
+extension JSONCaptionFormat {
+    /// Reads the file. `split` picks the images of a split (by tag names, or a split file's
+    /// list); `images` is the folder holding them (default: `images/` next to the JSON file).
+    public static func read(jsonFile: URL, split: SplitSelection? = nil, images: URL? = nil) throws(DatasetError) -> CaptionDataset {
+        try dataset(from: try CaptionJSON.decode(Document.self, from: jsonFile), source: jsonFile, split: split, images: images)
+    }
+}

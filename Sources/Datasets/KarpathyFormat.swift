@@ -3,9 +3,9 @@ import Foundation
 /// Karpathy's `dataset_{flickr8k,flickr30k,coco}.json` (from NeuralTalk): images with
 /// `filename`, optional `filepath` (COCO's `train2014`/`val2014`), a `split` tag
 /// (`train`/`val`/`test`/`restval`) and `sentences` with `raw` text and `tokens`.
-public enum KarpathyFormat {
+public enum KarpathyFormat: JSONCaptionFormat {
     /// The JSON shape; fields the reader doesn't need (`imgid`, `sentids`, `cocoid`) are ignored.
-    struct Document: Decodable {
+    public struct Document: Decodable {
         struct Image: Decodable {
             let filename: String
             let filepath: String?
@@ -21,14 +21,7 @@ public enum KarpathyFormat {
         let images: [Image]
     }
 
-    /// Reads a Karpathy JSON file. `split` picks tagged splits by name (`["train", "restval"]`)
-    /// or the images a split file lists; images default to `images/` next to the JSON file.
-    public static func read(jsonFile: URL, split: SplitSelection? = nil, images: URL? = nil) throws(DatasetError) -> CaptionDataset {
-        let document = try CaptionJSON.decode(Document.self, from: jsonFile)
-        return try dataset(from: document, source: jsonFile, split: split, images: images)
-    }
-
-    static func dataset(from document: Document, source: URL, split: SplitSelection?, images: URL?) throws(DatasetError) -> CaptionDataset {
+    public static func dataset(from document: Document, source: URL, split: SplitSelection?, images: URL?) throws(DatasetError) -> CaptionDataset {
         var captioned: [CaptionedImage] = []
         captioned.reserveCapacity(document.images.count)
         var skipped = 0

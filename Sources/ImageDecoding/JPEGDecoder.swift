@@ -11,36 +11,22 @@ enum JPEGDecoder {
 
     static func decode(_ bytes: UnsafeRawBufferPointer, maxPixels: Int) throws(ImageDecodingError) -> Image {
         let input = bytes.bindMemory(to: UInt8.self)
-        var message = LibraryMessage()
-
-        // 1. Header only: size and Exif, so the pixel limit is checked before allocating.
+        // The header pass also copies out the Exif payload, for the orientation.
         var info = cjpeg_info()
         var exif = [UInt8](repeating: 0, count: exifCapacity)
-        let infoStatus = exif.withUnsafeMutableBufferPointer { exifBuffer in
-            message.withBuffer { text, capacity in
-                cjpeg_read_info(
-                    input.baseAddress, input.count, &info,
-                    exifBuffer.baseAddress, exifBuffer.count, text, capacity)
+        let image = try decodeInTwoPasses(maxPixels: maxPixels, readHeader: { message in
+            let status = exif.withUnsafeMutableBufferPointer { exifBuffer in
+                message.withBuffer { text, capacity in
+                    cjpeg_read_info(input.baseAddress, input.count, &info, exifBuffer.baseAddress, exifBuffer.count, text, capacity)
+                }
             }
-        }
-        guard infoStatus == CJPEG_OK else {
-            throw .corrupt(message.text)
-        }
-        let width = Int(info.width)
-        let height = Int(info.height)
-        let byteCount = try rgbByteCount(width: width, height: height, maxPixels: maxPixels)
-
-        // 2. Full decode straight into the final array.
-        let pixels = decodePixels(byteCount: byteCount) { buffer, capacity in
+            return status == CJPEG_OK ? (Int(info.width), Int(info.height)) : nil
+        }, decodeRGB: { buffer, capacity, message in
             message.withBuffer { text, textCapacity in
                 cjpeg_decode_rgb8(input.baseAddress, input.count, buffer, capacity, text, textCapacity)
             } == CJPEG_OK
-        }
-        guard let pixels else {
-            throw .corrupt(message.text)
-        }
-
+        })
         let orientation = Orientation(exifPayload: exif[..<Int(info.exif_length)])
-        return orientation.apply(to: Image(width: width, height: height, pixels: pixels))
+        return orientation.apply(to: image)
     }
 }

@@ -11,3 +11,22 @@ func decodePixels(byteCount: Int, _ decode: (UnsafeMutablePointer<UInt8>, Int) -
     }
     return succeeded ? pixels : nil
 }
+
+/// The two passes every library-backed decoder makes: the header alone, so the pixel limit is
+/// checked before any pixel memory is allocated (a 60-byte file can declare 10 gigapixels),
+/// then the pixels straight into the final array. `readHeader` returns the size, or nil when
+/// the library failed; `decodeRGB` fills `capacity` bytes of RGB8 and returns whether it
+/// succeeded. Both leave the library's error text in the message.
+func decodeInTwoPasses(
+    maxPixels: Int,
+    readHeader: (inout LibraryMessage) -> (width: Int, height: Int)?,
+    decodeRGB: (_ buffer: UnsafeMutablePointer<UInt8>, _ capacity: Int, inout LibraryMessage) -> Bool
+) throws(ImageDecodingError) -> Image {
+    var message = LibraryMessage()
+    guard let (width, height) = readHeader(&message) else { throw .corrupt(message.text) }
+    let byteCount = try rgbByteCount(width: width, height: height, maxPixels: maxPixels)
+    guard let pixels = decodePixels(byteCount: byteCount, { decodeRGB($0, $1, &message) }) else {
+        throw .corrupt(message.text)
+    }
+    return Image(width: width, height: height, pixels: pixels)
+}

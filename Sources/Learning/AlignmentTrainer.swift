@@ -7,27 +7,9 @@ import Tensors
 import Formats
 import Datasets
 
-/// Settings of an aligner training run.
+/// Settings of an aligner training run; `caption train aligner` takes its defaults from here.
 public struct AlignmentTrainingOptions: Sendable {
-    /// Passes over the training sentences. On Flickr8k dev recall still creeps up at epoch 12
-    /// of the default schedule, by then at a fifth of the initial rate.
-    public var epochs = 16
-    /// (image, sentence) pairs per minibatch, all of distinct images: each pair's negatives are
-    /// the other B − 1 of the batch. On Flickr8k, 50 beat 100 and 25 after one epoch (mean
-    /// recall 48.7 vs 44.8 and 47.6 on 200 dev images) at the same cost an epoch: twice the
-    /// updates outweigh the harder ranking of a bigger batch.
-    public var batchSize = 50
-    /// Adam's step size: 1e-3 beat 5e-4 and 2e-3 after one epoch on Flickr8k.
-    public var learningRate: Float = 1e-3
-    /// Multiply the learning rate by this after every `decayEvery` epochs.
-    public var learningRateDecay: Float = 0.7
-    public var decayEvery = 2
-    /// Global-norm clipping threshold, applied to the gradient of the per-pair mean loss.
-    public var clipNorm: Float = 5
-    /// Write a resumable checkpoint every this many iterations.
-    public var checkpointEvery = 100
-    /// Seed of every random choice: initialization and the batches.
-    public var seed: UInt64 = 1
+    public var schedule = TrainingSchedule.aligner
     /// How the best model is stored (`.f16` halves the file).
     public var modelDType: SafeTensorsDType = .f32
 
@@ -58,7 +40,7 @@ public struct AlignmentEpochReport: Sendable, CustomStringConvertible {
 ///
 /// Every random choice derives from `seed` and the epoch number, so a resumed run continues
 /// exactly as the uninterrupted one would have.
-public final class AlignmentTrainer {
+public final class AlignmentTrainer: Trainer {
     public static let checkpointFormat = "caption-aligner-checkpoint-1"
 
     public let options: AlignmentTrainingOptions
@@ -72,9 +54,7 @@ public final class AlignmentTrainer {
 
     public private(set) var model: AlignmentModel
     private var optimizer: any Optimizer
-    private var state: TrainingState
-    /// The number of batches of each epoch, fixed by the seed.
-    private let batchCounts: [Int]
+    private var loop: EpochLoop
 
     /// Where the run's files go: `model.safetensors` (best so far), `checkpoint.safetensors`.
     public var modelURL: URL { outputDirectory.appendingPathComponent("model.safetensors") }
@@ -92,61 +72,49 @@ public final class AlignmentTrainer {
         self.vocabulary = vocabulary
         self.tokenizer = tokenizer
         self.outputDirectory = outputDirectory
-        model = AlignmentModel(config: config, seed: options.seed, wordEmbedding: wordEmbedding)
-        optimizer = Adam(learningRate: options.learningRate)
-        state = TrainingState()
-        batchCounts = (0..<options.epochs).map { epoch in
-            Self.batches(train, epoch: epoch, options: options).count
-        }
+        let schedule = options.schedule
+        model = AlignmentModel(config: config, seed: schedule.seed, wordEmbedding: wordEmbedding)
+        optimizer = Adam(learningRate: schedule.learningRate)
+        loop = EpochLoop(schedule: schedule, batchCounts: (0..<schedule.epochs).map { epoch in
+            Self.batches(train, epoch: epoch, schedule: schedule).count
+        })
         if resume {
-            guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
-                throw TrainingError("\(checkpointURL.path): no checkpoint to resume from")
-            }
             let saved = try TrainingCheckpoint.read(from: checkpointURL, format: Self.checkpointFormat, expecting: config)
             model = try AlignmentModel(config: config, parameters: saved.parameters)
             optimizer.restore(saved.optimizer)
-            state = saved.state
+            loop.state = saved.state
         }
     }
 
     /// Minibatches over all epochs.
-    public var totalIterations: Int { batchCounts.reduce(0, +) }
+    public var totalIterations: Int { loop.totalIterations }
     /// Minibatches done so far (also after a resume).
-    public var completedIterations: Int {
-        batchCounts.prefix(min(state.epoch, batchCounts.count)).reduce(0, +) + state.batchInEpoch
-    }
+    public var completedIterations: Int { loop.completedIterations }
     /// The epochs already finished.
-    public var completedEpochs: Int { state.epoch }
+    public var completedEpochs: Int { loop.state.epoch }
 
     /// Runs the remaining epochs. `progress(iteration, loss)` after every minibatch (loss per
     /// pair), `report` after every epoch.
     public func run(progress: (Int, Float) -> Void, report: (AlignmentEpochReport) -> Void) throws {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        while state.epoch < options.epochs {
-            let start = Date()
-            let batches = Self.batches(train, epoch: state.epoch, options: options)
-            optimizer.learningRate = options.learningRate
-                * pow(options.learningRateDecay, Float(state.epoch / max(1, options.decayEvery)))
-            while state.batchInEpoch < batches.count {
-                let batch = batches[state.batchInEpoch]
-                // A batch of one pair has no negatives: nothing to learn from it.
-                if batch.count >= 2 {
-                    let loss = step(batch)
-                    state.lossSum += Double(loss)
-                    state.lossCount += 1
-                    progress(completedIterations + 1, loss)
-                }
-                state.batchInEpoch += 1
-                if completedIterations % options.checkpointEvery == 0 { try saveCheckpoint() }
-            }
-            report(try finishEpoch(seconds: Date().timeIntervalSince(start)))
-        }
+        try loop.run(self, progress: progress, report: report)
     }
+
+    /// The epoch's batches: a seeded shuffle of the sentences, dealt so no batch repeats an image.
+    static func batches(_ set: AlignmentTrainingSet, epoch: Int, schedule: TrainingSchedule) -> [[Int]] {
+        DistinctImageBatches.make(pairImages: set.sentenceImages, batchSize: schedule.batchSize,
+                                  seed: schedule.seed ^ (UInt64(epoch + 1) &* 0xD1B5_4A32_D192_ED03))
+    }
+}
+
+extension AlignmentTrainer: EpochTraining {
+    func batches(epoch: Int) -> [[Int]] { Self.batches(train, epoch: epoch, schedule: options.schedule) }
 
     /// One minibatch: loss and gradients, scaled to the per-pair mean (so the clipping threshold
     /// and learning rate don't depend on the batch size), clipping, an Adam step. Returns the
-    /// ranking loss per pair.
-    private func step(_ batch: [Int]) -> Float {
+    /// ranking loss per pair; nil for a batch of one pair, which has no negatives to learn from.
+    func step(_ batch: [Int], iteration: Int, learningRate: Float) -> Float? {
+        guard batch.count >= 2 else { return nil }
         let result = model.loss(regions: batch.map { train.regions[train.sentenceImages[$0]] },
                                 sentences: batch.map { train.sentences[$0] })
         var gradients = result.gradients
@@ -156,41 +124,34 @@ public final class AlignmentTrainer {
                 for k in g.indices { g[k] *= scale }
             }
         }
-        GradientClipping.clipGlobalNorm(&gradients, maxNorm: options.clipNorm)
+        GradientClipping.clipGlobalNorm(&gradients, maxNorm: options.schedule.clipNorm)
+        optimizer.learningRate = learningRate
         optimizer.step(&model.parameters, gradients: gradients)
         return result.ranking * scale
     }
 
-    /// The epoch's batches: a seeded shuffle of the sentences, dealt so no batch repeats an image.
-    static func batches(_ set: AlignmentTrainingSet, epoch: Int, options: AlignmentTrainingOptions) -> [[Int]] {
-        DistinctImageBatches.make(pairImages: set.sentenceImages, batchSize: options.batchSize,
-                                  seed: options.seed ^ (UInt64(epoch + 1) &* 0xD1B5_4A32_D192_ED03))
-    }
-
-    private func finishEpoch(seconds: Double) throws -> AlignmentEpochReport {
-        let trainLoss = Float(state.lossSum / Double(max(1, state.lossCount)))
+    /// Ranks the whole dev split both ways; best by mean recall.
+    func evaluate() throws -> (score: Double, evaluation: RetrievalMetrics) {
         let metrics = AlignmentEvaluator(model: model).metrics(dev)
-        let isBest = state.bestScore.map { metrics.meanRecall > $0 } ?? true
-        state.epoch += 1
-        state.batchInEpoch = 0
-        state.lossSum = 0
-        state.lossCount = 0
-        if isBest {
-            state.bestScore = metrics.meanRecall
-            var modelInfo = info
-            modelInfo["epoch"] = "\(state.epoch)"
-            modelInfo["dev_images"] = "\(dev.images.count)"
-            modelInfo["dev_sentences"] = "\(dev.sentences.count)"
-            modelInfo["dev_retrieval"] = metrics.summaryLine
-            try AlignmentModelFile(model: model, vocabulary: vocabulary, tokenizer: tokenizer, info: modelInfo)
-                .write(to: modelURL, dtype: options.modelDType)
-        }
-        try saveCheckpoint()
-        return AlignmentEpochReport(epoch: state.epoch, trainLoss: trainLoss, dev: metrics, seconds: seconds, isBest: isBest)
+        return (metrics.meanRecall, metrics)
     }
 
-    private func saveCheckpoint() throws {
+    func saveBest(_ metrics: RetrievalMetrics, state: TrainingState) throws {
+        var modelInfo = info
+        modelInfo["epoch"] = "\(state.epoch)"
+        modelInfo["dev_images"] = "\(dev.images.count)"
+        modelInfo["dev_sentences"] = "\(dev.sentences.count)"
+        modelInfo["dev_retrieval"] = metrics.summaryLine
+        try AlignmentModelFile(model: model, vocabulary: vocabulary, tokenizer: tokenizer, info: modelInfo)
+            .write(to: modelURL, dtype: options.modelDType)
+    }
+
+    func saveCheckpoint(state: TrainingState) throws {
         try TrainingCheckpoint.save(to: checkpointURL, format: Self.checkpointFormat, parameters: model.parameters,
                                     config: model.config, optimizer: optimizer, state: state)
+    }
+
+    func report(_ metrics: RetrievalMetrics, epoch: Int, trainLoss: Float, seconds: Double, isBest: Bool) -> AlignmentEpochReport {
+        AlignmentEpochReport(epoch: epoch, trainLoss: trainLoss, dev: metrics, seconds: seconds, isBest: isBest)
     }
 }

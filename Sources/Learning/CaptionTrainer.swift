@@ -6,31 +6,16 @@ import Tensors
 import Formats
 import Datasets
 
-/// Settings of a captioner training run. The defaults are the recipe the README reports (the
-/// shipped ensemble's first two members); `caption train captioner` takes its defaults from here.
+/// Settings of a captioner training run. The defaults are the recipe the README reports;
+/// `caption train captioner` takes its defaults from here.
 public struct CaptionTrainingOptions: Sendable {
-    /// Passes over the training captions. On Flickr8k dev, CIDEr-D peaks near epoch 13.
-    public var epochs = 16
-    /// Captions per minibatch (Show and Tell / neuraltalk2 use 100 or so at this scale).
-    public var batchSize = 100
-    /// Adam's step size. neuraltalk2 uses 4e-4; 1e-3 reached a lower dev perplexity in the
-    /// same time on Flickr8k (16.2 vs 18.2).
-    public var learningRate: Float = 1e-3
-    /// Multiply the learning rate by this after every `decayEvery` epochs.
-    public var learningRateDecay: Float = 0.8
-    public var decayEvery = 4
+    public var schedule = TrainingSchedule.captioner
     /// Adam (default) or RMSProp.
     public var optimizer: OptimizerKind = .adam
-    /// Global-norm gradient clipping threshold.
-    public var clipNorm: Float = 5
     /// Captions longer than this many tokens are cut for training (neuraltalk2: 16).
     public var maxLength = 16
-    /// Write a resumable checkpoint every this many iterations.
-    public var checkpointEvery = 100
     /// Beam width for the per-epoch dev scores.
     public var evaluationBeamSize = 3
-    /// Seed of every random choice: initialization, shuffling, dropout.
-    public var seed: UInt64 = 1
 
     public enum OptimizerKind: String, Sendable, CaseIterable { case adam, rmsprop }
 
@@ -57,13 +42,15 @@ public struct EpochReport: Sendable, CustomStringConvertible {
 }
 
 /// Trains a `CaptionModel` on a `CaptionTrainingSet`: shuffled minibatches, teacher-forced
-/// cross-entropy, global-norm clipping, Adam or RMSProp with step decay, dropout. Writes a
-/// resumable checkpoint every `checkpointEvery` iterations and the best model by dev CIDEr-D
-/// (by dev perplexity for text-only models).
+/// cross-entropy, global-norm clipping, Adam or RMSProp with step decay, dropout, through the
+/// shared `EpochLoop` (checkpoints, resume, the best model by dev CIDEr-D, or by dev perplexity
+/// for text-only models).
 ///
 /// Every random choice derives from `seed`, the epoch and the iteration number, so a resumed run
 /// continues exactly as the uninterrupted one would have.
-public final class CaptionTrainer {
+public final class CaptionTrainer: Trainer {
+    static let checkpointFormat = "caption-checkpoint-1"
+
     public let options: CaptionTrainingOptions
     public let train: CaptionTrainingSet
     public let dev: CaptionTrainingSet
@@ -75,7 +62,7 @@ public final class CaptionTrainer {
 
     public private(set) var model: CaptionModel
     private var optimizer: any Optimizer
-    private var state: TrainingState
+    private var loop: EpochLoop
 
     /// Where the run's files go: `model.safetensors` (best so far), `checkpoint.safetensors`.
     public var modelURL: URL { outputDirectory.appendingPathComponent("model.safetensors") }
@@ -91,122 +78,91 @@ public final class CaptionTrainer {
         self.tokenizer = tokenizer
         self.features = features
         self.outputDirectory = outputDirectory
-        var rng = SplitMix64(seed: options.seed)
+        let schedule = options.schedule
+        var rng = SplitMix64(seed: schedule.seed)
         model = CaptionModel(config: config, rng: &rng)
-        optimizer = Self.makeOptimizer(options)
-        state = TrainingState()
-        if resume {
-            guard FileManager.default.fileExists(atPath: checkpointURL.path) else {
-                throw TrainingError("\(checkpointURL.path): no checkpoint to resume from")
-            }
-            try TrainingCheckpoint.restore(from: checkpointURL, model: &model, optimizer: &optimizer, state: &state)
-        }
-    }
-
-    private static func makeOptimizer(_ options: CaptionTrainingOptions) -> any Optimizer {
         switch options.optimizer {
-        case .adam: return Adam(learningRate: options.learningRate)
-        case .rmsprop: return RMSProp(learningRate: options.learningRate)
+        case .adam: optimizer = Adam(learningRate: schedule.learningRate)
+        case .rmsprop: optimizer = RMSProp(learningRate: schedule.learningRate)
+        }
+        let perEpoch = (train.pairs.count + schedule.batchSize - 1) / schedule.batchSize
+        loop = EpochLoop(schedule: schedule, batchCounts: Array(repeating: perEpoch, count: schedule.epochs))
+        if resume {
+            let saved = try TrainingCheckpoint.read(from: checkpointURL, format: Self.checkpointFormat, expecting: config)
+            model = try CaptionModel(config: config, parameters: saved.parameters)
+            optimizer.restore(saved.optimizer)
+            loop.state = saved.state
         }
     }
 
-    public var iterationsPerEpoch: Int { (train.pairs.count + options.batchSize - 1) / options.batchSize }
-    public var completedIterations: Int { state.epoch * iterationsPerEpoch + state.batchInEpoch }
+    public var iterationsPerEpoch: Int { loop.batchCounts.first ?? 0 }
+    public var completedIterations: Int { loop.completedIterations }
 
     /// Runs the remaining epochs. `progress(iteration, loss)` after every minibatch,
     /// `report` after every epoch.
     public func run(progress: (Int, Float) -> Void, report: (EpochReport) -> Void) throws {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        while state.epoch < options.epochs {
-            let start = Date()
-            let order = epochOrder(state.epoch)
-            optimizer.learningRate = options.learningRate
-                * pow(options.learningRateDecay, Float(state.epoch / max(1, options.decayEvery)))
-            while state.batchInEpoch < iterationsPerEpoch {
-                let batch = order[(state.batchInEpoch * options.batchSize)..<min(order.count, (state.batchInEpoch + 1) * options.batchSize)]
-                let loss = step(batch.map { train.pairs[$0] })
-                state.lossSum += Double(loss)
-                state.lossCount += 1
-                state.batchInEpoch += 1
-                progress(completedIterations, loss)
-                if completedIterations % options.checkpointEvery == 0 { try saveCheckpoint() }
-            }
-            let epochReport = try finishEpoch(seconds: Date().timeIntervalSince(start))
-            report(epochReport)
-        }
+        try loop.run(self, progress: progress, report: report)
     }
+}
 
-    /// One minibatch: loss and gradients, clipping, an optimizer step. Returns the loss.
-    private func step(_ pairs: [CaptionTrainingSet.Pair]) -> Float {
-        let batchFeatures = features.map { train.featureBatch(pairs.map(\.image), spec: $0) }
-        // Dropout masks depend only on (seed, iteration), so a resumed run draws the same ones.
-        var rng = SplitMix64(seed: options.seed &+ 0x5EED &+ UInt64(completedIterations) &* 0x9E37_79B9)
-        var (loss, gradients, _) = model.loss(features: batchFeatures, captions: pairs.map(\.words), rng: &rng, training: true)
-        _ = GradientClipping.clipGlobalNorm(&gradients, maxNorm: options.clipNorm)
-        optimizer.step(&model.parameters, gradients: gradients)
-        return loss
-    }
-
-    /// The epoch's permutation of the training pairs (Fisher–Yates with an epoch-seeded RNG).
-    private func epochOrder(_ epoch: Int) -> [Int] {
-        var rng = SplitMix64(seed: options.seed ^ (UInt64(epoch + 1) &* 0xD1B5_4A32_D192_ED03))
+extension CaptionTrainer: EpochTraining {
+    /// The epoch's permutation of the training pairs (Fisher–Yates with an epoch-seeded RNG),
+    /// cut into minibatches.
+    func batches(epoch: Int) -> [[Int]] {
+        var rng = SplitMix64(seed: options.schedule.seed ^ (UInt64(epoch + 1) &* 0xD1B5_4A32_D192_ED03))
         var order = Array(train.pairs.indices)
         for i in stride(from: order.count - 1, to: 0, by: -1) {
             order.swapAt(i, Int(rng.next() % UInt64(i + 1)))
         }
-        return order
+        let size = options.schedule.batchSize
+        return stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min(order.count, $0 + size)]) }
     }
 
-    private func finishEpoch(seconds: Double) throws -> EpochReport {
-        let trainLoss = Float(state.lossSum / Double(max(1, state.lossCount)))
+    /// One minibatch: loss and gradients, clipping, an optimizer step. Returns the loss.
+    func step(_ batch: [Int], iteration: Int, learningRate: Float) -> Float? {
+        let pairs = batch.map { train.pairs[$0] }
+        let batchFeatures = features.map { train.featureBatch(pairs.map(\.image), spec: $0) }
+        // Dropout masks depend only on (seed, iteration), so a resumed run draws the same ones.
+        var rng = SplitMix64(seed: options.schedule.seed &+ 0x5EED &+ UInt64(iteration) &* 0x9E37_79B9)
+        var (loss, gradients, _) = model.loss(features: batchFeatures, captions: pairs.map(\.words), rng: &rng, training: true)
+        _ = GradientClipping.clipGlobalNorm(&gradients, maxNorm: options.schedule.clipNorm)
+        optimizer.learningRate = learningRate
+        optimizer.step(&model.parameters, gradients: gradients)
+        return loss
+    }
+
+    /// Dev perplexity, and BLEU / ROUGE-L / CIDEr-D of beam-searched captions for a captioner.
+    /// Best by CIDEr-D when captioning, by perplexity for a language model.
+    func evaluate() throws -> (score: Double, evaluation: (perplexity: Float, scores: MetricScores?)) {
         let evaluation = CaptionEvaluator(model: model, vocabulary: vocabulary, features: features)
-        let perplexity = evaluation.perplexity(dev, batchSize: options.batchSize)
+        let perplexity = evaluation.perplexity(dev, batchSize: options.schedule.batchSize)
         var scores: MetricScores?
         if features != nil {
             let search = BeamSearch(beamSize: options.evaluationBeamSize, maxLength: options.maxLength + 4)
             scores = try evaluation.scores(dev, search: search)
         }
-        // Best by CIDEr-D when captioning, by perplexity for a language model.
-        let score = scores.map { $0.ciderD } ?? -Double(perplexity)
-        let isBest = state.bestScore.map { score > $0 } ?? true
-        state.epoch += 1
-        state.seconds += seconds
-        state.batchInEpoch = 0
-        state.lossSum = 0
-        state.lossCount = 0
-        if isBest {
-            state.bestScore = score
-            var modelInfo = info
-            modelInfo["epoch"] = "\(state.epoch)"
-            modelInfo["training_seconds"] = String(format: "%.0f", state.seconds)
-            modelInfo["dev_perplexity"] = String(format: "%.3f", perplexity)
-            if let scores { modelInfo["dev_scores"] = scores.summaryLine }
-            try CaptionModelFile(model: model, vocabulary: vocabulary, tokenizer: tokenizer, features: features,
-                                 info: modelInfo).write(to: modelURL)
-        }
-        try saveCheckpoint()
-        return EpochReport(epoch: state.epoch, trainLoss: trainLoss, devPerplexity: perplexity,
-                           devScores: scores, seconds: seconds, isBest: isBest)
+        return (scores.map { $0.ciderD } ?? -Double(perplexity), (perplexity, scores))
     }
 
-    private func saveCheckpoint() throws {
-        try TrainingCheckpoint.save(to: checkpointURL, model: model, optimizer: optimizer, state: state)
+    func saveBest(_ evaluation: (perplexity: Float, scores: MetricScores?), state: TrainingState) throws {
+        var modelInfo = info
+        modelInfo["epoch"] = "\(state.epoch)"
+        modelInfo["training_seconds"] = String(format: "%.0f", state.seconds)
+        modelInfo["dev_perplexity"] = String(format: "%.3f", evaluation.perplexity)
+        if let scores = evaluation.scores { modelInfo["dev_scores"] = scores.summaryLine }
+        try CaptionModelFile(model: model, vocabulary: vocabulary, tokenizer: tokenizer, features: features,
+                             info: modelInfo).write(to: modelURL)
     }
-}
 
-/// Where a run stands, saved in checkpoints.
-struct TrainingState: Codable, Sendable {
-    var epoch = 0
-    var batchInEpoch = 0
-    var lossSum = 0.0
-    var lossCount = 0
-    var bestScore: Double?
-    /// Wall-clock seconds spent in finished epochs, across resumes.
-    var seconds = 0.0
-}
+    func saveCheckpoint(state: TrainingState) throws {
+        try TrainingCheckpoint.save(to: checkpointURL, format: Self.checkpointFormat, parameters: model.parameters,
+                                    config: model.config, optimizer: optimizer, state: state)
+    }
 
-/// A training run that cannot go on, with the reason.
-public struct TrainingError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+    func report(_ evaluation: (perplexity: Float, scores: MetricScores?), epoch: Int, trainLoss: Float,
+                seconds: Double, isBest: Bool) -> EpochReport {
+        EpochReport(epoch: epoch, trainLoss: trainLoss, devPerplexity: evaluation.perplexity,
+                    devScores: evaluation.scores, seconds: seconds, isBest: isBest)
+    }
 }

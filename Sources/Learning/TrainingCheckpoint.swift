@@ -10,21 +10,6 @@ import Formats
 /// The same layout serves every trainer; `format` tells a captioner's checkpoint from an
 /// aligner's, and the saved config must equal the resuming run's.
 enum TrainingCheckpoint {
-    static let captionerFormat = "caption-checkpoint-1"
-
-    static func save(to url: URL, model: CaptionModel, optimizer: any Optimizer, state: TrainingState) throws {
-        try save(to: url, format: captionerFormat, parameters: model.parameters, config: model.config,
-                 optimizer: optimizer, state: state)
-    }
-
-    static func restore(from url: URL, model: inout CaptionModel, optimizer: inout any Optimizer,
-                        state: inout TrainingState) throws {
-        let saved = try read(from: url, format: captionerFormat, expecting: model.config)
-        model = try CaptionModel(config: model.config, parameters: saved.parameters)
-        optimizer.restore(saved.optimizer)
-        state = saved.state
-    }
-
     /// Writes any model's parameters, its config (as JSON), the optimizer state and `state`.
     static func save<Config: Encodable>(to url: URL, format: String, parameters: [String: Tensor], config: Config,
                                         optimizer: any Optimizer, state: TrainingState) throws {
@@ -43,6 +28,9 @@ enum TrainingCheckpoint {
     /// refused checkpoint leaves the caller's fresh model as it was.
     static func read<Config: Decodable & Equatable>(from url: URL, format: String, expecting config: Config) throws
         -> (parameters: [String: Tensor], optimizer: [String: Tensor], state: TrainingState) {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw TrainingError("\(url.path): no checkpoint to resume from")
+        }
         let file = try SafeTensorsFile.read(contentsOf: url)
         guard file.metadata["format"] == format,
               let configText = file.metadata["config"], let stateText = file.metadata["state"] else {

@@ -7,17 +7,15 @@
 public enum OneLine {
     public static func escaped(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isControl) else { return text }
-        var result = ""
-        for scalar in text.unicodeScalars {
+        return Escaping.replacing(text) { scalar in
             switch scalar {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where isControl(scalar): result += "\\u{\(String(scalar.value, radix: 16))}"
-            default: result.unicodeScalars.append(scalar)
+            case "\n": "\\n"
+            case "\r": "\\r"
+            case "\t": "\\t"
+            case _ where isControl(scalar): "\\u{\(String(scalar.value, radix: 16))}"
+            default: nil
             }
         }
-        return result
     }
 
     /// C0 and C1 controls plus the Unicode line and paragraph separators.

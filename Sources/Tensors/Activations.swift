@@ -1,14 +1,7 @@
 import Foundation
 
-/// Row-wise nonlinearities. (ReLU is fused into `Conv2D` and the recurrent cells.)
+/// Row-wise normalization of log-probabilities. (ReLU is fused into `Conv2D` and the cells.)
 extension Tensor {
-    /// Softmax over the last dimension, each row shifted by its max so exp never overflows.
-    public func softmax() -> Tensor {
-        var out = logSoftmax()
-        for i in out.data.indices { out.data[i] = exp(out.data[i]) }
-        return out
-    }
-
     /// log(softmax(x)) over the last dimension, computed as x − max − log Σ exp(x − max), which
     /// stays finite where log(softmax) would give −∞.
     public func logSoftmax() -> Tensor {

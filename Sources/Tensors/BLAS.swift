@@ -16,10 +16,18 @@ public enum BLAS {
         return true
     }()
 
+    /// Fewer rows of C than this per worker and splitting a product costs more than it saves.
+    static let minimumRowsPerWorker = 32
+
     /// C[m×n] = alpha · op(A) · op(B) + beta · C, all row-major.
     ///
     /// `op(A)` is m×k: A is stored m×k (`transA == false`, lda ≥ k) or k×m (`transA == true`, lda ≥ m).
     /// `op(B)` is k×n: B is stored k×n (`transB == false`, ldb ≥ n) or n×k (`transB == true`, ldb ≥ k).
+    ///
+    /// With `workers` > 1 a large product is split by bands of C's rows across that many
+    /// workers (OpenBLAS runs single-threaded here, so a big product uses both cores only when
+    /// it is split): each band is computed from the matching rows of op(A), which are rows of A
+    /// when A is not transposed and columns of A when it is.
     public static func gemm(
         transA: Bool = false, transB: Bool = false,
         m: Int, n: Int, k: Int,
@@ -27,8 +35,24 @@ public enum BLAS {
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        workers: Int = 1
     ) {
+        let bands = max(1, min(workers, m / minimumRowsPerWorker))
+        if bands > 1 {
+            // Bands are multiples of 8 rows so every worker's slice of C starts on a 32-byte boundary.
+            let rowsPerBand = ((m + bands - 1) / bands + 7) / 8 * 8
+            Parallel.forEach(bands) { band in
+                let first = band * rowsPerBand
+                let rows = min(m, first + rowsPerBand) - first
+                guard rows > 0 else { return }
+                gemm(transA: transA, transB: transB, m: rows, n: n, k: k, alpha: alpha,
+                     a: transA ? a + first : a + first * lda, lda: lda, b: b, ldb: ldb,
+                     beta: beta, c: c + first * ldc, ldc: ldc)
+            }
+            return
+        }
+        guard m > 0, n > 0 else { return }
         configure()
         cblas_sgemm(CblasRowMajor,
                     transA ? CblasTrans : CblasNoTrans,

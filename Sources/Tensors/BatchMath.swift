@@ -74,37 +74,6 @@ public enum BatchMath {
         }
     }
 
-    /// `[a, b]` side by side: `a` `// [B, P]`, `b` `// [B, Q]` → `[B, P+Q]`.
-    public static func concatenateColumns(_ a: Tensor, _ b: Tensor) -> Tensor {
-        let rows = a.shape[0], p = a.shape[1], q = b.shape[1]
-        precondition(b.shape[0] == rows, "concatenate: \(a.shape) and \(b.shape) differ in rows")
-        var out = [Float](repeating: 0, count: rows * (p + q))
-        out.withUnsafeMutableBufferPointer { o in
-            a.data.withUnsafeBufferPointer { x in
-                b.data.withUnsafeBufferPointer { y in
-                    for r in 0..<rows {
-                        let target = o.baseAddress! + r * (p + q)
-                        if p > 0 { target.update(from: x.baseAddress! + r * p, count: p) }
-                        if q > 0 { (target + p).update(from: y.baseAddress! + r * q, count: q) }
-                    }
-                }
-            }
-        }
-        return Tensor(shape: [rows, p + q], data: out)
-    }
-
-    /// Splits `[B, P+Q]` into `[B, P]` and `[B, Q]`: the inverse of `concatenateColumns`.
-    public static func splitColumns(_ m: Tensor, at p: Int) -> (Tensor, Tensor) {
-        let rows = m.shape[0], width = m.shape[1], q = width - p
-        var left = [Float](repeating: 0, count: rows * p)
-        var right = [Float](repeating: 0, count: rows * q)
-        for r in 0..<rows {
-            for j in 0..<p { left[r * p + j] = m.data[r * width + j] }
-            for j in 0..<q { right[r * q + j] = m.data[r * width + p + j] }
-        }
-        return (Tensor(shape: [rows, p], data: left), Tensor(shape: [rows, q], data: right))
-    }
-
     /// `x ⊙= mask` element-wise (dropout).
     public static func multiply(_ x: inout Tensor, by mask: [Float]) {
         precondition(mask.count == x.count, "mask of \(mask.count) for \(x.count) values")

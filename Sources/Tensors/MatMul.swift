@@ -21,27 +21,3 @@ extension Tensor {
         return Tensor(shape: [m, n], data: out)
     }
 }
-
-/// A fully connected layer, y = x·Wᵀ + b, for a batch of rows x `[N, in]` → `[N, out]`.
-public struct Linear: Sendable {
-    /// `[out, in]`, the PyTorch / ONNX layout.
-    public var weight: Tensor
-    /// `[out]`.
-    public var bias: Tensor
-
-    public init(weight: Tensor, bias: Tensor) {
-        precondition(weight.shape.count == 2 && bias.shape == [weight.shape[0]],
-                     "Linear: weight \(weight.shape) and bias \(bias.shape) disagree")
-        self.weight = weight
-        self.bias = bias
-    }
-
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        var y = x.matmul(weight, transposeOther: true)
-        let n = y.shape[0], out = y.shape[1]
-        for row in 0..<n {
-            for j in 0..<out { y.data[row * out + j] += bias.data[j] }
-        }
-        return y
-    }
-}

@@ -1,5 +1,6 @@
 import Alignment
 import Tensors
+import Formats
 import Testing
 
 /// The model's parameters as a named dictionary: what the lead saves to and loads from safetensors.
@@ -44,17 +45,17 @@ import Testing
         let good = AlignmentModel(config: config, seed: 7).parameters
         var missing = good
         missing["sentence.backward.bias"] = nil
-        #expect(throws: AlignmentModelError.missingParameter("sentence.backward.bias")) {
+        #expect(throws: ParameterError.missingParameter("sentence.backward.bias")) {
             try AlignmentModel(config: config, parameters: missing)
         }
         var extra = good
         extra["decoder.weight"] = Tensor(shape: [1], data: [0])
-        #expect(throws: AlignmentModelError.unexpectedParameter("decoder.weight")) {
+        #expect(throws: ParameterError.unexpectedParameter("decoder.weight")) {
             try AlignmentModel(config: config, parameters: extra)
         }
         var misshapen = good
         misshapen["sentence.output.weight"] = Tensor(shape: [6, 5], repeating: 0)
-        #expect(throws: AlignmentModelError.wrongShape("sentence.output.weight", expected: [6, 6], found: [6, 5])) {
+        #expect(throws: ParameterError.wrongShape("sentence.output.weight", expected: [6, 6], found: [6, 5])) {
             try AlignmentModel(config: config, parameters: misshapen)
         }
     }

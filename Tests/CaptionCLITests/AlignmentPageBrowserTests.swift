@@ -4,7 +4,7 @@ import Testing
 /// The page `caption align --html` writes must load in Chromium with no console message (no
 /// script error, no failed load).
 @Suite struct AlignmentPageBrowserTests {
-    @Test(.enabled(if: HeadlessChromium.path != nil, "chromium is not installed"))
+    @Test
     func pageLoadsWithoutConsoleErrors() throws {
         let trained = try #require(TrainedShapesAligner.shared)
         let image = trained.image(try trained.files("blue", "square", "black")[1])

@@ -329,12 +329,33 @@ import Testing
         let html = try String(contentsOf: page, encoding: .utf8)
         #expect(html.contains("\"t\":\"/9j/"))  // thumbnails, as base64 JPEG (FF D8 FF)
         #expect(html.contains("\"e\":\"empty file\""))
-        guard HeadlessChromium.path != nil else { return }
         let loaded = try HeadlessChromium.load(page, profile: dir.appendingPathComponent("profile"))
         let dom = loaded.dom
         #expect(loaded.consoleMessages.isEmpty, "console messages:\n\(loaded.consoleMessages.joined(separator: "\n"))")
         #expect(dom.components(separatedBy: "class=\"card\"").count - 1 == 4, "rendered cards")
         #expect(dom.contains("1 file could not be captioned"))
         #expect(dom.contains("data:image/jpeg;base64,/9j/"))
+    }
+
+    @Test func theReportEscapesAHostileFileNameEverywhere() throws {
+        let fixture = try #require(Fixture.shared)
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let hostile = "<img src=x onerror=alert(1)>'.jpg"
+        try FileManager.default.copyItem(at: fixture.folder.appendingPathComponent(fixture.good[0]),
+                                         to: dir.appendingPathComponent(hostile))
+        try Data("not an image".utf8).write(to: dir.appendingPathComponent("<b>bad<i>'.jpg"))
+        let page = dir.appendingPathComponent("report.html")
+        let run = try CLI.run(["batch", dir.path, "--out", dir.appendingPathComponent("out.jsonl").path, "--html", page.path,
+                               "--quiet"])
+        #expect(run.status == 1, "\(run.stderr)")
+        let html = try String(contentsOf: page, encoding: .utf8)
+        #expect(!html.contains("<img src=x") && !html.contains("<b>bad"), "raw markup in the page source")
+        let loaded = try HeadlessChromium.load(page, profile: dir.appendingPathComponent("profile"))
+        #expect(loaded.consoleMessages.isEmpty, "console messages:\n\(loaded.consoleMessages.joined(separator: "\n"))")
+        // Rendered as text (the DOM dump escapes it again), never as an element.
+        #expect(loaded.dom.contains("&lt;img src=x onerror=alert(1)&gt;'.jpg"), "\(loaded.dom.suffix(3000))")
+        #expect(!loaded.dom.contains("<img src=\"x\"") && !loaded.dom.contains("<img src=x"))
+        #expect(loaded.dom.contains("&lt;b&gt;bad&lt;i&gt;'.jpg") && !loaded.dom.contains("<b>bad"))
     }
 }

@@ -1,5 +1,6 @@
 import Captioning
 import Tensors
+import Formats
 import Testing
 
 /// Parameter names, shapes, counts and initialization.
@@ -73,17 +74,17 @@ struct ParameterTests {
         let parameters = ModelFixtures.model(config).parameters
         var missing = parameters
         missing["logits.bias"] = nil
-        #expect(throws: CaptionModelError.missingParameter("logits.bias")) {
+        #expect(throws: ParameterError.missingParameter("logits.bias")) {
             try CaptionModel(config: config, parameters: missing)
         }
         var extra = parameters
         extra["gru.weight"] = Tensor(shape: [1])
-        #expect(throws: CaptionModelError.unexpectedParameter("gru.weight")) {
+        #expect(throws: ParameterError.unexpectedParameter("gru.weight")) {
             try CaptionModel(config: config, parameters: extra)
         }
         var misshapen = parameters
         misshapen["embed"] = Tensor(shape: [5, 7])
-        #expect(throws: CaptionModelError.shapeMismatch("embed", expected: [7, 5], got: [5, 7])) {
+        #expect(throws: ParameterError.wrongShape("embed", expected: [7, 5], found: [5, 7])) {
             try CaptionModel(config: config, parameters: misshapen)
         }
     }

@@ -43,21 +43,37 @@ import Tensors
         #expect(OpTest.normalizedError(got.data, want) < 1e-6)
     }
 
-    @Test func linearIsXWTransposePlusBias() {
-        let layer = Linear(weight: Tensor(shape: [2, 3], data: [1, 0, -1, 2, 1, 0]), bias: Tensor(shape: [2], data: [0.5, -1]))
-        let y = layer(Tensor(shape: [1, 3], data: [3, 4, 5]))
-        let want: [Float] = [-1.5, 9]  // [3 − 5 + 0.5, 6 + 4 − 1]
-        #expect(y.data == want)
+    @Test(arguments: [false, true], [false, true])
+    func gemmSplitAcrossWorkersMatchesOneCall(transA: Bool, transB: Bool) {
+        // 130 rows: more than one band of 32 a worker, and a ragged last band.
+        let (m, k, n) = (130, 37, 21)
+        let a = OpTest.random(transA ? [k, m] : [m, k], seed: 3)
+        let b = OpTest.random(transB ? [n, k] : [k, n], seed: 4)
+        func product(workers: Int) -> [Float] {
+            var c = [Float](repeating: 1, count: m * n)
+            a.data.withUnsafeBufferPointer { pa in
+                b.data.withUnsafeBufferPointer { pb in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        BLAS.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: 0.5,
+                                  a: pa.baseAddress!, lda: transA ? m : k, b: pb.baseAddress!, ldb: transB ? k : n,
+                                  beta: 2, c: pc.baseAddress!, ldc: n, workers: workers)
+                    }
+                }
+            }
+            return c
+        }
+        let one = product(workers: 1), split = product(workers: 4)
+        #expect(OpTest.normalizedError(split, one) < 1e-6)
+        #expect(one != [Float](repeating: 1, count: m * n))
     }
 
-    @Test func softmaxRowsSumToOneAndSurviveLargeLogits() {
+    @Test func logSoftmaxRowsNormalizeAndSurviveLargeLogits() {
         let x = Tensor(shape: [2, 3], data: [1000, 1001, 1002, -5, 0, 5])
-        let p = x.softmax()
+        let logp = x.logSoftmax()
         for row in 0..<2 {
-            let sum = p.data[(row * 3)..<(row * 3 + 3)].reduce(0, +)
+            let sum = logp.data[(row * 3)..<(row * 3 + 3)].map { exp($0) }.reduce(0, +)
             #expect(abs(sum - 1) < 1e-6)
         }
-        let logp = x.logSoftmax()
         #expect(logp.data.allSatisfy { $0.isFinite })
         // log-softmax of (0, 1, 2) shifted by 1000 is unchanged.
         let expected = log(exp(Float(0)) / (exp(0) + exp(1) + exp(2)))

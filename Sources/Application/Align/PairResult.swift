@@ -1,4 +1,5 @@
 import Alignment
+import ImageDecoding
 import Support
 
 /// One scored (image, sentence) pair, or why it could not be scored, as `caption score` prints
@@ -52,7 +53,7 @@ public struct PairResult {
 
 /// Why one line of a pairs file, or one pair, was not scored.
 public enum PairProblem: Error, CustomStringConvertible {
-    case image(ImageProblem)
+    case image(ImageDecodingError)
     case sentence(SentenceProblem)
     case missingTab
     case emptyLine

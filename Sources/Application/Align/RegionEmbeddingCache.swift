@@ -13,7 +13,7 @@ public final class RegionEmbeddingCache {
     public let model: AlignmentModel
     public let encoder: VGGEncoder
     public let maxPixels: Int
-    private var cache: LRUCache<String, Result<Tensor, ImageProblem>>
+    private var cache: LRUCache<String, Result<Tensor, ImageDecodingError>>
 
     public init(model: AlignmentModel, encoder: VGGEncoder, maxPixels: Int, capacity: Int = 256) {
         self.model = model
@@ -23,21 +23,16 @@ public final class RegionEmbeddingCache {
     }
 
     /// v for the photo at `path`, or why it could not be read.
-    public func embeddings(for path: String) -> Result<Tensor, ImageProblem> {
+    public func embeddings(for path: String) -> Result<Tensor, ImageDecodingError> {
         if let known = cache.value(for: path) { return known }
-        let result: Result<Tensor, ImageProblem>
+        let result: Result<Tensor, ImageDecodingError>
         do {
             let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path), maxPixels: maxPixels)
             result = .success(model.embedRegions(encoder.encode(image).features.regions))
         } catch {
-            result = .failure(ImageProblem(description: error.description))
+            result = .failure(error)
         }
         cache.insert(result, for: path)
         return result
     }
-}
-
-/// Why a photo could not be used, as the decoder put it.
-public struct ImageProblem: Error, CustomStringConvertible {
-    public let description: String
 }

@@ -1,3 +1,5 @@
+import Tensors
+import ImageDecoding
 import Foundation
 import Support
 
@@ -45,5 +47,22 @@ public struct BatchReport {
         return try HTML.fill(PageTemplate.text("batch-report.html"), [
             "TITLE": HTML.escape(title), "SUMMARY": summaryHTML, "PAGE_SIZE": String(Self.pageSize), "DATA": data,
         ])
+    }
+
+    /// Thumbnails for every captioned record: those `made` while captioning, and the others
+    /// (captioned by an earlier run) decoded again, one photo per core.
+    public static func thumbnails(of records: [BatchRecord], made: [String: [UInt8]], maxPixels: Int) -> [String: [UInt8]] {
+        var thumbnails = made
+        let missing = records.filter { !$0.failed && thumbnails[$0.image] == nil }.map(\.image)
+        var decoded = [[UInt8]?](repeating: nil, count: missing.count)
+        decoded.withUnsafeMutableBufferPointer { buffer in
+            let target = UncheckedSendable(buffer)
+            Parallel.forEach(missing.count) { i in
+                let image = try? ImageDecoder.decode(contentsOf: URL(fileURLWithPath: missing[i]), maxPixels: maxPixels)
+                target.value[i] = image.flatMap { try? JPEGEncoder.thumbnail($0, side: 128) }
+            }
+        }
+        for (image, thumbnail) in zip(missing, decoded) { thumbnails[image] = thumbnail }
+        return thumbnails
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The end-of-batch account on stderr: what was captioned, skipped and failed (by kind, then
 /// each failed file as a `caption: error:` line), and the wall time.
@@ -52,11 +53,13 @@ public struct BatchSummary {
         return lines
     }
 
-    public func print() {
-        var text = lines.map { "caption batch: \($0)\n" }.joined()
+    /// The summary as `caption batch` prints it on stderr: its lines, then one
+    /// `caption: error: <file>: <reason>` line per failed file.
+    public var text: String {
+        var text = lines.map { "caption batch: \(OneLine.escaped($0))\n" }.joined()
         for record in outcome.failures.map(\.record) + failedEarlier {
-            text += "caption: error: \(record.image): \(record.error ?? "")\n"
+            text += "caption: error: \(CaptionError.input(record.image, record.error ?? "").description)\n"
         }
-        FileHandle.standardError.write(Data(text.utf8))
+        return text
     }
 }

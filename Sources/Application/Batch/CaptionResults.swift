@@ -7,6 +7,7 @@ public enum CaptionResults {
     /// Caption by image path, and by file name too, so results written with another folder
     /// prefix still match the dataset's images.
     public static func read(_ path: String) throws(CaptionError) -> [String: String] {
+        guard FileManager.default.fileExists(atPath: path) else { throw .usage(path, "no such results file") }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)

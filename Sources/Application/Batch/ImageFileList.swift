@@ -162,3 +162,31 @@ public enum BatchInputError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension ImageFileList {
+    /// What `caption batch` captions: the photos under `folder` or named in `list` (a file, or
+    /// `-` for stdin), narrowed to `shard`. A folder or list that cannot be used is bad usage.
+    public static func select(folder: String?, list: String?, includeHidden: Bool, shard: Shard?) throws(CaptionError)
+        -> ImageFileList {
+        var files: ImageFileList
+        if let folder {
+            do {
+                files = try walk(folder, includeHidden: includeHidden)
+            } catch {
+                throw CaptionError(.usage, nil, error.description)
+            }
+        } else {
+            let list = list ?? "-"
+            let text: String
+            if list == "-" {
+                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            } else if let data = FileManager.default.contents(atPath: list) {
+                text = String(decoding: data, as: UTF8.self)
+            } else {
+                throw .usage(list, "cannot read the list of files")
+            }
+            files = read(listing: text)
+        }
+        return shard.map { files.sharded($0) } ?? files
+    }
+}

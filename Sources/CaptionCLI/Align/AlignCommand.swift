@@ -35,10 +35,7 @@ struct AlignCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
-    @Option(help: ArgumentHelp("The aligner: a .safetensors file or a training output folder (default: the shipped weights/aligner.safetensors).", valueName: "path"))
-    var model: String?
-
-    @OptionGroup var imageOptions: ImageOptions
+    @OptionGroup var aligner: AlignerOptions
 
     func validate() throws {
         if let problem = SentenceInput.usageProblem(sentence) { throw ValidationError(problem.description) }
@@ -46,13 +43,13 @@ struct AlignCommand: ParsableCommand {
     }
 
     func run() throws {
-        let file = try ModelFiles.aligner(model)
+        let file = try aligner.aligner()
         let input: SentenceInput
         switch SentenceInput.parse(sentence, with: file) {
         case .success(let parsed): input = parsed
         case .failure(let problem): throw CaptionError.input(image, problem.description)
         }
-        let encoder = try ModelFiles.encoder(imageOptions.weights)
+        let encoder = try ModelFiles.encoder(aligner.image.weights)
         let bytes: Data
         do {
             bytes = try Data(contentsOf: URL(fileURLWithPath: image))
@@ -61,7 +58,7 @@ struct AlignCommand: ParsableCommand {
         }
         let photo: Image
         do {
-            photo = try ImageDecoder.decode(bytes, maxPixels: imageOptions.maxPixels)
+            photo = try ImageDecoder.decode(bytes, maxPixels: aligner.image.maxPixels)
         } catch {
             throw CaptionError.input(image, error.description)
         }

@@ -28,27 +28,19 @@ struct EvaluateAlignmentCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The split to rank: a split file, or a name such as dev.", valueName: "split"))
     var split = "dev"
 
-    @Option(help: ArgumentHelp("The aligner: a .safetensors file or a training output folder (default: the shipped weights/aligner.safetensors).", valueName: "path"))
-    var model: String?
-
     @Flag(help: "Rank sentences for an image by S divided by the sentence's length in words.")
     var normalized = false
 
-    @Flag(help: "Print the figures as one JSON object.")
-    var json = false
-
-    @Flag(help: "No progress bar on stderr.")
-    var quiet = false
-
-    @OptionGroup var imageOptions: ImageOptions
+    @OptionGroup var aligner: AlignerOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let file = try ModelFiles.aligner(model)
+        let file = try aligner.aligner()
         let data = try dataset.load(split: split)
-        let features = try imageOptions.cachedFeatures(dataset.cache).features(of: data, datasetName: dataset.data, label: split, quiet: quiet)
+        let features = try aligner.image.cachedFeatures(dataset.cache).features(of: data, datasetName: dataset.data, label: split, quiet: output.quiet)
         let set = AlignmentTrainingSet(data, vocabulary: file.vocabulary, tokenizer: file.tokenizer, features: features)
         let metrics = AlignmentEvaluator(model: file.model).metrics(set, normalized: normalized)
-        if json {
+        if output.json {
             func direction(_ d: RetrievalMetrics.Direction) -> JSON {
                 .object([("r1", .double(d.recallAt1 * 100)), ("r5", .double(d.recallAt5 * 100)),
                          ("r10", .double(d.recallAt10 * 100)), ("median_rank", .int(d.medianRank)),

@@ -32,38 +32,30 @@ struct RetrieveCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How many photos to print (count).", valueName: "n"))
     var top = 10
 
-    @Flag(help: "One JSON object a line instead of TSV.")
-    var json = false
-
-    @Option(help: ArgumentHelp("The aligner: a .safetensors file or a training output folder (default: the shipped weights/aligner.safetensors).", valueName: "path"))
-    var model: String?
-
     @Option(help: ArgumentHelp("Feature cache file (encoder outputs keyed by image SHA-256; shared with training).", valueName: "file"))
     var cache: String = ".cache/features.cache"
 
-    @Flag(help: "No progress bar on stderr.")
-    var quiet = false
-
-    @OptionGroup var imageOptions: ImageOptions
+    @OptionGroup var aligner: AlignerOptions
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        guard top >= 1 else { throw ValidationError("--top must be at least 1, got \(top)") }
+        guard top >= 1 else { throw ValidationError("--top: must be at least 1, got \(top)") }
         if let problem = SentenceInput.usageProblem(query) { throw ValidationError("--query: \(problem)") }
     }
 
     func run() throws {
-        let file = try ModelFiles.aligner(model)
+        let file = try aligner.aligner()
         let sentence: SentenceInput
         switch SentenceInput.parse(query, with: file) {
         case .success(let input): sentence = input
         case .failure(let problem): throw CaptionError.input("--query", problem.description)
         }
-        let retrieval = Retrieval(aligner: file, features: try imageOptions.cachedFeatures(cache))
-        let (matches, failures) = try retrieval.rank(folder: images, query: sentence, quiet: quiet)
+        let retrieval = Retrieval(aligner: file, features: try aligner.image.cachedFeatures(cache))
+        let (matches, failures) = try retrieval.rank(folder: images, query: sentence, quiet: output.quiet)
         failures.forEach(report)
         for (rank, match) in matches.prefix(top).enumerated() {
             let score = PairResult.number(match.alignment.raw), normalized = PairResult.number(match.alignment.normalized)
-            emit(json ? JSON.object([("rank", .int(rank + 1)), ("image", .string(match.path)), ("score", .number(match.alignment.raw)),
+            emit(output.json ? JSON.object([("rank", .int(rank + 1)), ("image", .string(match.path)), ("score", .number(match.alignment.raw)),
                                      ("normalized", .number(match.alignment.normalized))]).text
                       : "\(match.path)\t\(score)\t\(normalized)")
         }

@@ -42,13 +42,10 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "One JSON object a line instead of TSV.")
     var json = false
 
-    @Option(help: ArgumentHelp("The aligner: a .safetensors file or a training output folder (default: the shipped weights/aligner.safetensors).", valueName: "path"))
-    var model: String?
+    @OptionGroup var aligner: AlignerOptions
 
     @Option(help: ArgumentHelp("Photos whose region vectors are kept for reuse with --pairs (count; about 100 KB each).", valueName: "n"))
     var imageCache = 256
-
-    @OptionGroup var imageOptions: ImageOptions
 
     func validate() throws {
         if let pairs {
@@ -66,8 +63,8 @@ struct ScoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let scorer = PairScorer(aligner: try ModelFiles.aligner(model), encoder: try ModelFiles.encoder(imageOptions.weights),
-                                maxPixels: imageOptions.maxPixels, capacity: imageCache)
+        let scorer = PairScorer(aligner: try aligner.aligner(), encoder: try ModelFiles.encoder(aligner.image.weights),
+                                maxPixels: aligner.image.maxPixels, capacity: imageCache)
         guard let pairs else {
             let result = scorer.score(image: image!, sentence: sentence!)
             if case .failure(let problem) = result.outcome { throw CaptionError.input(image!, problem.description) }

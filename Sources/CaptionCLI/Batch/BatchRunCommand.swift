@@ -67,11 +67,7 @@ struct BatchRunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Photos encoded and captioned together; the encoder runs one photo per core, beam search a share of the batch per core. (default: 4 × cores)", valueName: "n"))
     var batchSize: Int?
 
-    @Option(help: ArgumentHelp("A trained captioner: a .safetensors file or a training output folder (default: the shipped weights/captioner.safetensors).", valueName: "path"))
-    var model: String?
-
-    @OptionGroup var decoding: DecodingOptions
-    @OptionGroup var imageOptions: ImageOptions
+    @OptionGroup var captioner: CaptionerOptions
 
     @Flag(help: "No progress bar on stderr (the summary is still printed).")
     var quiet = false
@@ -81,14 +77,15 @@ struct BatchRunCommand: ParsableCommand {
         if let shard {
             do { _ = try Shard(parsing: shard) } catch { throw ValidationError("--shard: \(error)") }
         }
-        guard (1...16).contains(jobs) else { throw ValidationError("--jobs must be 1…16, got \(jobs)") }
-        if let batchSize, !(1...64).contains(batchSize) { throw ValidationError("--batch-size must be 1…64, got \(batchSize)") }
+        guard (1...16).contains(jobs) else { throw ValidationError("--jobs: must be in 1…16, got \(jobs)") }
+        if let batchSize, !(1...64).contains(batchSize) { throw ValidationError("--batch-size: must be in 1…64, got \(batchSize)") }
         if let html, html == out { throw ValidationError("--html and --out must be different files") }
     }
 
     func run() throws {
         let start = Date()
-        let files = try selectedFiles()
+        let files = try ImageFileList.select(folder: directory, list: list, includeHidden: hidden,
+                                             shard: try shard.map { try Shard(parsing: $0) })
         let output: ResultFile
         do {
             output = try ResultFile(path: out, format: format, force: force)
@@ -103,8 +100,8 @@ struct BatchRunCommand: ParsableCommand {
         var outcome = BatchRunner.Outcome()
         var writeError: ResultFileError?
         if !pending.isEmpty {
-            let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: decoding.policy, confidence: format == .jsonl)
-            let runner = BatchRunner(pipeline: pipeline, maxPixels: imageOptions.maxPixels,
+            let pipeline = try captioner.pipeline(confidence: format == .jsonl)
+            let runner = BatchRunner(pipeline: pipeline, maxPixels: captioner.image.maxPixels,
                                      batchSize: batchSize ?? BatchRunner.defaultBatchSize, jobs: jobs, thumbnailSide: html == nil ? nil : 128)
             Interruption.install()
             let progress = ProgressBar(total: pending.count, quiet: quiet)
@@ -121,58 +118,17 @@ struct BatchRunCommand: ParsableCommand {
         let summary = BatchSummary(files: files, earlier: earlier, outcome: outcome, pending: pending.count,
                                    output: out, shard: shard, seconds: Date().timeIntervalSince(start))
         if let html, writeError == nil {
-            try writeReport(html, records: output.earlier + outcome.records, outcome: outcome, summary: summary)
+            let records = output.earlier + outcome.records
+            let report = BatchReport(title: "caption batch: \(directory ?? list ?? "")", summary: summary.lines, records: records,
+                                     thumbnails: BatchReport.thumbnails(of: records, made: outcome.thumbnails,
+                                                                        maxPixels: captioner.image.maxPixels))
+            try writeOutputFile(html, try report.html())
         }
-        summary.print()
+        FileHandle.standardError.write(Data(summary.text.utf8))
         if let writeError {
             throw CaptionError(.input, nil, "\(writeError)")
         }
         if outcome.interrupted { throw ExitCode(130) }
         if summary.failedCount > 0 { throw ExitCode(1) }
-    }
-
-    /// The folder's or the list's files, narrowed to --shard.
-    private func selectedFiles() throws -> ImageFileList {
-        var files: ImageFileList
-        if let directory {
-            do {
-                files = try ImageFileList.walk(directory, includeHidden: hidden)
-            } catch {
-                throw CaptionError(.usage, nil, "\(error)")
-            }
-        } else {
-            let text: String
-            if list == "-" {
-                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            } else if let data = FileManager.default.contents(atPath: list!) {
-                text = String(decoding: data, as: UTF8.self)
-            } else {
-                throw CaptionError.usage(list!, "cannot read the list of files")
-            }
-            files = ImageFileList.read(listing: text)
-        }
-        if let shard { files = files.sharded(try Shard(parsing: shard)) }
-        return files
-    }
-
-    /// The HTML report over every result in --out; photos captioned by an earlier run are
-    /// decoded again for their thumbnails.
-    private func writeReport(_ path: String, records: [BatchRecord], outcome: BatchRunner.Outcome,
-                             summary: BatchSummary) throws {
-        var thumbnails = outcome.thumbnails
-        let missing = records.filter { !$0.failed && thumbnails[$0.image] == nil }.map(\.image)
-        var made = [[UInt8]?](repeating: nil, count: missing.count)
-        let maxPixels = imageOptions.maxPixels
-        made.withUnsafeMutableBufferPointer { buffer in
-            let target = UncheckedSendable(buffer)
-            Parallel.forEach(missing.count) { i in
-                let image = try? ImageDecoder.decode(contentsOf: URL(fileURLWithPath: missing[i]), maxPixels: maxPixels)
-                target.value[i] = image.flatMap { try? JPEGEncoder.thumbnail($0, side: 128) }
-            }
-        }
-        for (image, thumbnail) in zip(missing, made) { thumbnails[image] = thumbnail }
-        let report = BatchReport(title: "caption batch: \(directory ?? list ?? "")", summary: summary.lines,
-                                 records: records, thumbnails: thumbnails)
-        try writeOutputFile(path, try report.html())
     }
 }

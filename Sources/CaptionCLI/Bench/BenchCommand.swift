@@ -42,8 +42,11 @@ struct EncoderBench: ParsableCommand {
     @OptionGroup var imageOptions: ImageOptions
 
     func validate() throws {
-        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
-        guard size >= 32 else { throw ValidationError("--size must be at least 32 (five 2×2 pools)") }
+        guard (1...10_000).contains(runs) else { throw ValidationError("--runs: must be in 1…10000, got \(runs)") }
+        guard (32...2048).contains(size) else { throw ValidationError("--size: must be in 32…2048 (five 2×2 pools), got \(size)") }
+        if let onnxruntime, !(onnxruntime > 0 && onnxruntime < 1e6) {
+            throw ValidationError("--onnxruntime: must be a positive rate in img/s, got \(onnxruntime)")
+        }
     }
 
     func run() throws {

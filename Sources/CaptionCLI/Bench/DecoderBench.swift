@@ -30,13 +30,11 @@ struct DecoderBench: ParsableCommand {
     @Option(help: "Timed runs per beam width (after one warm-up run).")
     var runs = 20
 
-    @Option(help: ArgumentHelp("The captioner (default: the shipped one).", valueName: "path"))
-    var model: String?
 
-    @OptionGroup var imageOptions: ImageOptions
+    @OptionGroup var captioner: CaptionerOptions
 
     func validate() throws {
-        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        guard (1...10_000).contains(runs) else { throw ValidationError("--runs: must be in 1…10000, got \(runs)") }
         guard widths.count > 0, widths.allSatisfy({ (1...20).contains($0) }) else {
             throw ValidationError("--beam-sizes must be a comma-separated list of widths 1…20")
         }
@@ -45,9 +43,9 @@ struct DecoderBench: ParsableCommand {
     var widths: [Int] { beamSizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func run() throws {
-        let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: DecodingPolicy())
+        let pipeline = try captioner.pipeline()
         let file = pipeline.captioner
-        let photo = pipeline.encoder.encode(try ImageSource.decode(image, maxPixels: imageOptions.maxPixels)).features
+        let photo = pipeline.encoder.encode(try ImageSource.decode(image, maxPixels: captioner.image.maxPixels)).features
         let defaults = pipeline.policy
         var table = BenchTable(title: "caption bench decoder: \(file.model.config.cell.rawValue) "
                                + "\(file.model.config.embeddingSize)/\(file.model.config.hiddenSize)"

@@ -41,23 +41,24 @@ struct EndToEndBench: ParsableCommand {
     @Option(help: ArgumentHelp("With --dir: ONNX Runtime's encoder img/s on this machine (bench/onnxruntime_encoder.py), to print the ratio.", valueName: "img/s"))
     var onnxruntime: Double?
 
-    @Option(help: ArgumentHelp("The captioner (default: the shipped one).", valueName: "path"))
-    var model: String?
 
-    @OptionGroup var imageOptions: ImageOptions
+    @OptionGroup var captioner: CaptionerOptions
 
     func validate() throws {
-        guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
+        guard (1...10_000).contains(runs) else { throw ValidationError("--runs: must be in 1…10000, got \(runs)") }
+        if let onnxruntime, !(onnxruntime > 0 && onnxruntime < 1e6) {
+            throw ValidationError("--onnxruntime: must be a positive rate in img/s, got \(onnxruntime)")
+        }
     }
 
     func run() throws {
         if let dir { return try runFolder(dir) }
         var caption = ""
         let start = DispatchTime.now().uptimeNanoseconds
-        let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: DecodingPolicy())
+        let pipeline = try captioner.pipeline()
         let loaded = DispatchTime.now().uptimeNanoseconds
         func captionOnce() throws(CaptionError) {
-            let photo = try ImageSource.decode(image, maxPixels: imageOptions.maxPixels)
+            let photo = try ImageSource.decode(image, maxPixels: captioner.image.maxPixels)
             caption = pipeline.record(image: image, photo: pipeline.encoder.encode(photo).features).caption
         }
         try captionOnce()
@@ -79,9 +80,9 @@ struct EndToEndBench: ParsableCommand {
         } catch {
             throw CaptionError(.usage, nil, "\(error)")
         }
-        let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: DecodingPolicy(), confidence: true)
+        let pipeline = try captioner.pipeline(confidence: true)
         let batchSize = BatchRunner.defaultBatchSize
-        let runner = BatchRunner(pipeline: pipeline, maxPixels: imageOptions.maxPixels, batchSize: batchSize, jobs: 1,
+        let runner = BatchRunner(pipeline: pipeline, maxPixels: captioner.image.maxPixels, batchSize: batchSize, jobs: 1,
                                  thumbnailSide: nil)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("caption-bench-\(getpid()).jsonl").path
         defer { unlink(scratch) }
@@ -94,7 +95,7 @@ struct EndToEndBench: ParsableCommand {
 
         // The encoder alone on real inputs, a batch at a time, as the pipeline calls it.
         let sample = files.entries.prefix(batchSize).compactMap { entry in
-            (try? ImageDecoder.decode(contentsOf: URL(fileURLWithPath: entry.path), maxPixels: imageOptions.maxPixels))
+            (try? ImageDecoder.decode(contentsOf: URL(fileURLWithPath: entry.path), maxPixels: captioner.image.maxPixels))
                 .map { Preprocess.tensor(from: $0, convention: pipeline.encoder.convention) }
         }
         let encoderRuns = max(1, min(runs, 5))

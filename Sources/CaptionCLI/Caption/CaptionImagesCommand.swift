@@ -27,40 +27,24 @@ struct CaptionImagesCommand: ParsableCommand {
           curl -s https://… | caption -
         """)
 
-    @Argument(help: ArgumentHelp("JPEG or PNG files; - reads one image from stdin.", valueName: "image"))
-    var images: [String]
-
-    @Flag(help: "One JSON object per photo, with the n-best list and log-probabilities.")
-    var json = false
-
-    @Option(help: ArgumentHelp("A trained captioner: a .safetensors file or a training output folder (default: the shipped weights/captioner.safetensors).", valueName: "path"))
-    var model: String?
-
-    @OptionGroup var decoding: DecodingOptions
-    @OptionGroup var imageOptions: ImageOptions
-
-    @Flag(help: "No progress bar on stderr.")
-    var quiet = false
-
-    func validate() throws {
-        guard !images.isEmpty else { throw ValidationError("give at least one image (or - for stdin)") }
-        guard images.filter({ $0 == "-" }).count <= 1 else { throw ValidationError("- (stdin) can be given only once") }
-    }
+    @OptionGroup var photos: PhotoArguments
+    @OptionGroup var captioner: CaptionerOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: decoding.policy, confidence: json)
-        let progress = ProgressBar(total: images.count, quiet: quiet)
+        let pipeline = try captioner.pipeline(confidence: output.json)
+        let progress = ProgressBar(total: photos.images.count, quiet: output.quiet)
         defer { progress.finish() }
         var failures = 0
-        for path in images {
+        for path in photos.images {
             do {
-                let image = try ImageSource.decode(path, maxPixels: imageOptions.maxPixels)
+                let image = try ImageSource.decode(path, maxPixels: captioner.image.maxPixels)
                 let record = pipeline.record(image: path, photo: pipeline.encoder.encode(image).features)
-                emit(json ? record.jsonLine : record.caption)
+                emit(output.json ? record.jsonLine : record.caption)
                 progress.advance()
             } catch {
                 report(error)
-                emit(json ? BatchRecord(image: path, error: error.reason).jsonLine : "")
+                emit(output.json ? BatchRecord(image: path, error: error.reason).jsonLine : "")
                 failures += 1
                 progress.advance(failed: 1)
             }

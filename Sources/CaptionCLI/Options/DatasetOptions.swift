@@ -18,7 +18,12 @@ struct DatasetOptions: ParsableArguments {
     var cache: String = ".cache/features.cache"
 
     /// Loads `split` (a split file, or names such as train, dev) and prints the reader's warnings.
+    /// A --data or --images that does not exist is bad usage (exit 2), as a missing folder is
+    /// for every command.
     func load(split: String) throws -> CaptionDataset {
+        for path in [data] + (images.map { [$0] } ?? []) where !FileManager.default.fileExists(atPath: path) {
+            throw CaptionError.usage(path, "no such file or folder")
+        }
         do {
             let dataset = try DatasetLoader.load(URL(fileURLWithPath: data), split: SplitSelection(argument: split),
                                                  images: images.map { URL(fileURLWithPath: $0) })

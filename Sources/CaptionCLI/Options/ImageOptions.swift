@@ -15,7 +15,7 @@ struct ImageOptions: ParsableArguments {
     var weights: String?
 
     func validate() throws {
-        guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive, got \(maxPixels)") }
+        guard maxPixels > 0 else { throw ValidationError("--max-pixels: must be positive, got \(maxPixels)") }
     }
 
     /// The feature cache at `path` with this encoder.

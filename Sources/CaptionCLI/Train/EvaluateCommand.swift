@@ -41,17 +41,8 @@ struct EvaluateCaptionsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Score these captions (JSONL) instead of captioning with a model.", valueName: "file"))
     var results: String?
 
-    @Option(help: ArgumentHelp("The captioner (default: the shipped one).", valueName: "path"))
-    var model: String?
-
-    @OptionGroup var decoding: DecodingOptions
-    @OptionGroup var imageOptions: ImageOptions
-
-    @Flag(help: "Print the scores as one JSON object.")
-    var json = false
-
-    @Flag(help: "No progress bar on stderr.")
-    var quiet = false
+    @OptionGroup var captioner: CaptionerOptions
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         let data = try dataset.load(split: split)
@@ -71,7 +62,7 @@ struct EvaluateCaptionsCommand: ParsableCommand {
             corpus.append(CaptionCorpus.Image(id: image.path, candidate: candidate, references: references))
         }
         let scores = CaptionMetrics.score(try CaptionCorpus(corpus))
-        if json {
+        if output.json {
             emit(JSON.object([("images", .int(corpus.count))]
                              + scores.entries.map { ($0.name, .double($0.points)) }).text)
         } else {
@@ -83,9 +74,9 @@ struct EvaluateCaptionsCommand: ParsableCommand {
     /// The pipeline's caption for every image of the split, as tokens, keyed by image path:
     /// the same decoding and re-ranking as `caption IMAGE`, on the cached features.
     private func captionSplit(_ data: CaptionDataset) throws -> [String: [String]] {
-        let pipeline = try CaptionPipeline(model: model, weights: imageOptions.weights, policy: decoding.policy)
-        let features = try imageOptions.cachedFeatures(dataset.cache)
-            .features(of: data, datasetName: dataset.data, label: split, quiet: quiet)
+        let pipeline = try captioner.pipeline()
+        let features = try captioner.image.cachedFeatures(dataset.cache)
+            .features(of: data, datasetName: dataset.data, label: split, quiet: output.quiet)
         let records = pipeline.records(images: data.images.map(\.path), features: features)
         let tokenizer = Tokenizer()
         return Dictionary(uniqueKeysWithValues: records.map { ($0.image, tokenizer.tokens($0.caption)) })
