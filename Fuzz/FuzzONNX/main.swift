@@ -5,6 +5,7 @@
 // Data slice whose indices do not start at 0. Build and run: README, "Fuzzing".
 import CFuzzing
 import Foundation
+import Encoder
 import Formats
 
 private let layouts: [ConvNetLayout] = [

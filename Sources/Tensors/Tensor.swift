@@ -1,7 +1,8 @@
 /// A dense n-dimensional array of `Float` in row-major (C) order.
 ///
 /// Storage is a Swift array, so a `Tensor` is a value: copies are cheap until one is mutated.
-/// Images and feature maps use channel-major layout `[C, H, W]` (one image) or `[N, C, H, W]`.
+/// Images and feature maps are channels-last, `[H, W, C]` (one image; a batch is an array of
+/// them), so each pixel's or region's channels are contiguous: a pool5 cell is one row.
 public struct Tensor: Sendable, Equatable {
     /// Extent of each dimension, outermost first.
     public var shape: [Int]

@@ -105,3 +105,35 @@ import Testing
         }
     }
 }
+
+/// The same through the command line: `caption score --pairs FILE --json` with an aligner whose
+/// scores are not finite still writes one valid JSON object a line.
+@Suite struct ScorePairsJSONTests {
+    @Test func pairsJSONStaysValidWhenScoresAreNotFinite() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pairs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("broken.safetensors")
+        try PagesAndOutputTests.brokenAligner().write(to: model)
+        let photo = ShippedModels.repository.appendingPathComponent("examples/chelsea.jpg").path
+        let pairs = dir.appendingPathComponent("pairs.tsv")
+        try Data("\(photo)\ta cat on a table\n\(photo)\t   \n".utf8).write(to: pairs)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("caption")
+        process.arguments = ["score", "--pairs", pairs.path, "--json", "--model", model.path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "the empty sentence fails")
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 2)
+        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(objects[0]["score"] is NSNull && objects[0]["normalized"] is NSNull)
+        #expect(objects[1]["error"] is String)
+    }
+}

@@ -59,7 +59,15 @@ public struct CaptionPipeline: Sendable {
     public func records(images: [String], features photos: [EncoderFeatures]) -> [BatchRecord] {
         precondition(images.count == photos.count, "one name per photo")
         let found = policy.decoding(reranking: reranks).captions(captioner.decoder, features: photos.map(captionerInput))
-        return images.indices.map { record(image: images[$0], photo: photos[$0], captions: found[$0]) }
+        // Re-ranking scores every beam with the aligner: spread it over the cores too.
+        var records = [BatchRecord?](repeating: nil, count: images.count)
+        records.withUnsafeMutableBufferPointer { buffer in
+            let target = UncheckedSendable(buffer)
+            Parallel.forEach(images.count) { i in
+                target.value[i] = record(image: images[i], photo: photos[i], captions: found[i])
+            }
+        }
+        return records.map { $0! }
     }
 
     /// One photo's record: `records` for a single photo.
