@@ -2,7 +2,7 @@
 """Makes the hand-made hostile inputs under Tests/Fixtures/fuzz (run once; outputs committed).
 
 Standard library only. Tests/ImageDecodingTests/FuzzRegressionTests.swift and
-Tests/WeightsTests/FuzzRegressionTests.swift feed every file in Tests/Fixtures/fuzz/<target>/
+Tests/FormatsTests/FuzzRegressionTests.swift feed every file in Tests/Fixtures/fuzz/<target>/
 (these plus the reproducers the fuzzers found, named crash-*/oom-*/timeout-*) and every file in
 Fuzz/corpus/<target>/ to the parser, and require an error or a valid result, never a crash.
 The same folders can be replayed by the fuzz binaries (README, "Fuzzing").

@@ -6,7 +6,7 @@ import Formats
 /// Fixture files made by scripts/make_weights_fixtures.py.
 enum Fixture {
     static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()      // WeightsTests
+        .deletingLastPathComponent()      // FormatsTests
         .deletingLastPathComponent()      // Tests
         .appendingPathComponent("Fixtures/weights")
 
