@@ -40,7 +40,9 @@ public enum ImageDecoder {
         switch ImageFormat(sniffing: bytes) {
         case .jpeg: return try JPEGDecoder.decode(bytes, maxPixels: maxPixels)
         case .png: return try PNGDecoder.decode(bytes, maxPixels: maxPixels)
-        case nil: throw .unknownFormat
+        case nil:
+            if let name = ImageFormat.unsupportedName(sniffing: bytes) { throw .unsupportedFormat(name) }
+            throw .unknownFormat
         }
     }
 

@@ -7,6 +7,8 @@ public enum ImageDecodingError: Error, CustomStringConvertible, Equatable, Senda
     case emptyFile
     /// The first bytes are neither a JPEG nor a PNG signature.
     case unknownFormat
+    /// A common image format (named: "WebP", "GIF", …) that this build cannot decode.
+    case unsupportedFormat(String)
     /// The header claims more pixels than the caller allows; refused before decoding so a
     /// tiny file cannot make us allocate gigabytes.
     case tooLarge(width: Int, height: Int, limit: Int)
@@ -22,6 +24,8 @@ public enum ImageDecodingError: Error, CustomStringConvertible, Equatable, Senda
             "empty file"
         case .unknownFormat:
             "not a JPEG or PNG image"
+        case let .unsupportedFormat(name):
+            "unsupported image format: \(name) (convert it to JPEG or PNG first, e.g. `convert photo.\(name.lowercased()) photo.png`)"
         case let .tooLarge(width, height, limit):
             "image is \(width)x\(height) pixels, more than the limit of \(limit) pixels (--max-pixels \(width * height) allows it)"
         case let .corrupt(message):

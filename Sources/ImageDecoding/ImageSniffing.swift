@@ -15,6 +15,7 @@ extension ImageDecodingError {
         switch self {
         case .emptyFile: "empty file"
         case .unknownFormat: "not an image"
+        case .unsupportedFormat: "unsupported format"
         case .tooLarge: "too large"
         case .corrupt: "corrupt"
         case .unreadable: "unreadable"

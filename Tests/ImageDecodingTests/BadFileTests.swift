@@ -11,6 +11,29 @@ import Testing
         #expect(error?.description == "empty file")
     }
 
+    /// The first bytes of files in formats this build cannot read: named, with how to convert.
+    static let otherFormats: [(name: String, bytes: [UInt8])] = [
+        ("GIF", Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0]),
+        ("WebP", Array("RIFF".utf8) + [40, 0, 0, 0] + Array("WEBPVP8 ".utf8) + [0, 0, 0, 0]),
+        ("TIFF", [0x49, 0x49, 0x2A, 0x00, 8, 0, 0, 0, 0, 0]),
+        ("TIFF", [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8, 0, 0]),
+        ("HEIF", [0, 0, 0, 24] + Array("ftypheic".utf8) + [0, 0, 0, 0]),
+        ("AVIF", [0, 0, 0, 28] + Array("ftypavif".utf8) + [0, 0, 0, 0]),
+        ("BMP", Array("BM".utf8) + [70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 1, 0, 0, 0]),
+    ]
+
+    @Test(arguments: otherFormats.indices)
+    func otherImageFormatsAreNamedNotCalledNonImages(index: Int) {
+        let (name, bytes) = Self.otherFormats[index]
+        #expect(throws: ImageDecodingError.unsupportedFormat(name)) { try ImageDecoder.decode(bytes) }
+        let message = ImageDecodingError.unsupportedFormat(name).description
+        #expect(message.hasPrefix("unsupported image format: \(name) (convert it to JPEG or PNG"))
+    }
+
+    @Test func textThatStartsLikeABitmapIsNotOne() {
+        #expect(throws: ImageDecodingError.unknownFormat) { try ImageDecoder.decode(Array("BMW cars are fast, and so on".utf8)) }
+    }
+
     @Test func textFileWithJPEGName() throws {
         let error = try decodingError("bad/text.jpg")
         #expect(error == .unknownFormat)
