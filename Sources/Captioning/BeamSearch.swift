@@ -13,7 +13,8 @@ import Tensors
 /// Rules (see `DecodingConstraints`): `<unk>` and `<start>` are never emitted, a caption has at
 /// least one word, and optionally no n-gram repeats. `maxLength` counts emitted tokens, `<end>`
 /// included (im2txt's `max_caption_length`), so a caption has at most `maxLength − 1` words: at
-/// the last step only `<end>` may be emitted, and a beam that does not emit it is unfinished. Results are the completed captions, or, when none completed, the unfinished
+/// the last step only `<end>` may be emitted, and a beam that does not emit it is unfinished.
+/// Results are the completed captions, or, when none completed, the unfinished
 /// beams, never an empty caption; duplicates merged, at most `nBest`, best `score` first.
 /// With K = 1 this is exactly `Sampler.greedy`.
 ///

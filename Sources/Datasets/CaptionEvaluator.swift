@@ -34,34 +34,12 @@ public struct CaptionEvaluator {
         return Float(exp(lossSum / Double(max(1, tokens))))
     }
 
-    /// Images one core searches together (`BeamSearch.search(_:features:)`).
-    static let lockstep = 16
-
-    /// One caption per image of `set` by `search`, images spread over the cores. `choose` picks
-    /// from an image's candidates (default: the search's best), e.g. to re-rank them.
-    public func captions(_ set: CaptionTrainingSet, search: BeamSearch,
-                         choose: @Sendable (Int, [DecodedCaption]) -> DecodedCaption? = { $1.first }) -> [[String]] {
+    /// One caption per image of `set` by `search`, through the same loop as `caption` and
+    /// `caption batch` (`CaptionDecoding`: images spread over the cores, searched in lockstep).
+    public func captions(_ set: CaptionTrainingSet, search: BeamSearch) -> [[String]] {
         guard let features else { return [] }
-        var results = [[String]](repeating: [], count: set.images.count)
-        results.withUnsafeMutableBufferPointer { buffer in
-            let target = UncheckedSendable(buffer)
-            let workers = Parallel.workers
-            Parallel.forEach(workers) { worker in
-                // Each core searches its images `lockstep` at a time: one batched step for all
-                // their beams reads the weights once instead of once per image.
-                let mine = Array(stride(from: worker, to: set.images.count, by: workers))
-                for first in stride(from: 0, to: mine.count, by: Self.lockstep) {
-                    let indices = mine[first..<min(first + Self.lockstep, mine.count)]
-                    let found = search.search(decoder, features: indices.map {
-                        set.featureBatch([$0], spec: features).reshaped([features.size])
-                    })
-                    for (index, candidates) in zip(indices, found) {
-                        target.value[index] = vocabulary.decode(choose(index, candidates)?.words ?? [])
-                    }
-                }
-            }
-        }
-        return results
+        let inputs: [Tensor?] = set.images.indices.map { set.featureBatch([$0], spec: features).reshaped([features.size]) }
+        return CaptionDecoding.beam(search).captions(decoder, features: inputs).map { vocabulary.decode($0.first?.words ?? []) }
     }
 
     /// Corpus BLEU-1..4, ROUGE-L and CIDEr-D of `search`'s captions against `set`'s references.

@@ -21,11 +21,6 @@ public enum ImageRegions {
         return Tensor(shape: [cells + 1, channels], data: pool5.data + vector)
     }
 
-    /// The same with the vector as a tensor `[C]`.
-    public static func from(pool5: Tensor, vector: Tensor) -> Tensor {
-        from(pool5: pool5, vector: vector.data)
-    }
-
     /// Where region `region` lies on a `gridHeight × gridWidth` pool5 grid (row, column), or nil
     /// for the whole-image region (index `gridHeight · gridWidth`): what `caption align` draws.
     public static func cell(ofRegion region: Int, gridHeight: Int = 7, gridWidth: Int = 7) -> (row: Int, column: Int)? {

@@ -45,13 +45,10 @@ private struct Layout {
     init(_ tensors: [String: Tensor], metadata: [String: String], dtype: SafeTensorsDType) throws {
         // Byte-wise order, as Rust sorts `String`s; Swift's `<` on String uses Unicode order.
         names = tensors.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        var json = "{"
-        var separator = ""
+        var fields: [(String, JSON)] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-                .map { JSON.quoted($0) + ":" + JSON.quoted(metadata[$0]!) }
-            json += JSON.quoted(SafeTensorsHeader.metadataKey) + ":{" + pairs.joined(separator: ",") + "}"
-            separator = ","
+            let keys = metadata.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            fields.append((SafeTensorsHeader.metadataKey, .object(keys.map { ($0, .string(metadata[$0]!)) })))
         }
         var offset = 0
         for name in names {
@@ -64,13 +61,11 @@ private struct Layout {
                 throw WeightsError.invalidShape(tensor: name, "\(tensor.shape) does not match \(tensor.data.count) values")
             }
             let end = offset + tensor.data.count * dtype.byteSize
-            let shape = tensor.shape.map(String.init).joined(separator: ",")
-            json += separator + JSON.quoted(name)
-                + ":{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}"
-            separator = ","
+            fields.append((name, .object([("dtype", .string(dtype.rawValue)), ("shape", .array(tensor.shape.map { .int($0) })),
+                                          ("data_offsets", .array([.int(offset), .int(end)]))])))
             offset = end
         }
-        json += "}"
+        let json = JSON.object(fields).text
         var header = Array(json.utf8)
         header += [UInt8](repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
         prefix = withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init) + header

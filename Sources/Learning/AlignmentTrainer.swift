@@ -56,10 +56,6 @@ public final class AlignmentTrainer: Trainer {
     private var optimizer: any Optimizer
     private var loop: EpochLoop
 
-    /// Where the run's files go: `model.safetensors` (best so far), `checkpoint.safetensors`.
-    public var modelURL: URL { outputDirectory.appendingPathComponent("model.safetensors") }
-    public var checkpointURL: URL { outputDirectory.appendingPathComponent("checkpoint.safetensors") }
-
     /// - Parameter wordEmbedding: `[V, E]` to start the word vectors from (e.g. a captioner's
     ///   `embed`, for the same vocabulary), or nil for random ones.
     public init(config: AlignmentConfig, options: AlignmentTrainingOptions, train: AlignmentTrainingSet,

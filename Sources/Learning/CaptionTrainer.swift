@@ -64,10 +64,6 @@ public final class CaptionTrainer: Trainer {
     private var optimizer: any Optimizer
     private var loop: EpochLoop
 
-    /// Where the run's files go: `model.safetensors` (best so far), `checkpoint.safetensors`.
-    public var modelURL: URL { outputDirectory.appendingPathComponent("model.safetensors") }
-    public var checkpointURL: URL { outputDirectory.appendingPathComponent("checkpoint.safetensors") }
-
     public init(config: CaptionModel.Config, options: CaptionTrainingOptions, train: CaptionTrainingSet,
                 dev: CaptionTrainingSet, vocabulary: Vocabulary, tokenizer: Tokenizer, features: ImageFeatureSpec?,
                 outputDirectory: URL, resume: Bool) throws {

@@ -48,8 +48,18 @@ public struct TrainingSchedule: Sendable, Equatable {
                                                  learningRateDecay: 0.7, decayEvery: 2)
 }
 
-/// What a command needs of any trainer: the facts to record in the model file it writes.
+/// What a command needs of any trainer: where its files go, and the facts to record in the
+/// model file it writes.
 public protocol Trainer: AnyObject {
+    /// The run's folder.
+    var outputDirectory: URL { get }
     /// Facts stored in the model file's `info.*` (the training command, data sizes, …).
     var info: [String: String] { get set }
+}
+
+extension Trainer {
+    /// The best model so far.
+    public var modelURL: URL { outputDirectory.appendingPathComponent("model.safetensors") }
+    /// The resumable checkpoint.
+    public var checkpointURL: URL { outputDirectory.appendingPathComponent("checkpoint.safetensors") }
 }

@@ -22,7 +22,9 @@ import Testing
         let candidates = [caption([1, 2], logprob: -1), caption([3, 4], logprob: -9), caption([5], finished: false, logprob: -0.5)]
         let sentences = ["a girl in front of a", "a girl on a red slide", "a girl"]
         let ranked = reranker.rerank(candidates, sentences: sentences, regions: regions)
-        #expect(ranked[0].words == [3, 4])
-        #expect(Set(ranked.dropFirst().map(\.words)) == [[1, 2], [5]])
+        #expect(ranked[0].caption.words == [3, 4])
+        #expect(Set(ranked.dropFirst().map(\.caption.words)) == [[1, 2], [5]])
+        #expect(ranked[0].sentence == "a girl on a red slide")
+        #expect(ranked[0].confidence == reranker.confidence("a girl on a red slide", regions: regions))
     }
 }

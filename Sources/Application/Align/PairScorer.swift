@@ -18,20 +18,22 @@ public final class PairScorer {
 
     /// The score of `sentence` on the photo at `image`, or why it could not be scored.
     public func score(image: String, sentence: String, line: Int? = nil) -> PairResult {
-        var result = PairResult(line: line, image: image, sentence: sentence, outcome: .failure(.missingTab))
+        PairResult(line: line, image: image, sentence: sentence, outcome: outcome(image: image, sentence: sentence))
+    }
+
+    private func outcome(image: String, sentence: String) -> Result<(alignment: PairAlignment, words: Int), PairProblem> {
+        let input: SentenceInput
         switch SentenceInput.parse(sentence, with: aligner) {
-        case .failure(let problem):
-            result.outcome = .failure(.sentence(problem))
-        case .success(let input):
-            switch regions.embeddings(for: image) {
-            case .failure(let problem):
-                result.outcome = .failure(.image(problem))
-            case .success(let v):
-                let alignment = AlignmentModel.align(regionEmbeddings: v, sentenceEmbedding: aligner.model.embedSentence(input.ids))
-                result.outcome = .success((alignment, input.tokens.count))
-            }
+        case .failure(let problem): return .failure(.sentence(problem))
+        case .success(let parsed): input = parsed
         }
-        return result
+        switch regions.embeddings(for: image) {
+        case .failure(let problem):
+            return .failure(.image(problem))
+        case .success(let v):
+            let alignment = AlignmentModel.align(regionEmbeddings: v, sentenceEmbedding: aligner.model.embedSentence(input.ids))
+            return .success((alignment, input.tokens.count))
+        }
     }
 
     /// Scores every `IMAGE<TAB>sentence` line of `reader`, calling `each` with each result in

@@ -1,5 +1,4 @@
 import Foundation
-import Formats
 import Support
 
 /// The result for one file of a batch: its captions, best first, or why it failed.

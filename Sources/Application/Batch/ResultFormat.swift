@@ -40,20 +40,21 @@ public enum ResultFormat: String, CaseIterable, Sendable {
                             record.confidence.map(BatchRecord.number) ?? "", record.error ?? ""]) + "\n"
         case .coco:
             guard !record.failed else { return nil }
-            return (first ? "" : ",") + "{\"image_id\":\(Self.cocoImageID(record.image)),"
-                + "\"caption\":\(JSON.quoted(record.caption)),\"image\":\(JSON.quoted(record.image))}\n"
+            let element = JSON.object([("image_id", Self.cocoImageID(record.image)), ("caption", .string(record.caption)),
+                                       ("image", .string(record.image))])
+            return (first ? "" : ",") + element.text + "\n"
         }
     }
 
     /// COCO ids are numbers: `COCO_val2014_000000391895.jpg` and `391895.jpg` give 391895. Any
     /// other name keeps its stem as a string id (`1000268201_693b08cb0e`).
-    public static func cocoImageID(_ path: String) -> String {
+    public static func cocoImageID(_ path: String) -> JSON {
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let digits = stem.split(separator: "_").last.map(String.init) ?? stem
         if !digits.isEmpty, digits.count <= 18, digits.allSatisfy(\.isASCII), let id = Int(digits) {
-            return String(id)
+            return .int(id)
         }
-        return JSON.quoted(stem)
+        return .string(stem)
     }
 
     /// The records already in a file's bytes, and how many leading bytes to keep: a torn last

@@ -77,18 +77,21 @@ public struct CaptionPipeline: Sendable {
 
     private func record(image: String, photo: EncoderFeatures, captions found: [DecodedCaption]) -> BatchRecord {
         var captions = found
+        var sentences = found.map { captioner.sentence($0.words) }
         var confidence: Float?
         if let reranker {
             let regions = photo.regions
             if reranks {
-                captions = Array(reranker.rerank(captions, sentences: captions.map { captioner.sentence($0.words) },
-                                                 regions: regions).prefix(policy.nBest))
+                let ranked = reranker.rerank(captions, sentences: sentences, regions: regions).prefix(policy.nBest)
+                (captions, sentences) = (ranked.map(\.caption), ranked.map(\.sentence))
+                confidence = ranked.first?.confidence
+            } else {
+                confidence = sentences.first.map { reranker.confidence($0, regions: regions) }
             }
-            confidence = captions.first.map { reranker.confidence(captioner.sentence($0.words), regions: regions) }
         }
-        return BatchRecord(image: image, candidates: captions.map { caption in
-            BatchRecord.Candidate(caption: captioner.sentence(caption.words), logprob: caption.logProbability,
-                                  score: caption.score, wordLogprobs: caption.tokenLogProbabilities)
+        return BatchRecord(image: image, candidates: zip(captions, sentences).map { caption, sentence in
+            BatchRecord.Candidate(caption: sentence, logprob: caption.logProbability, score: caption.score,
+                                  wordLogprobs: caption.tokenLogProbabilities)
         }, confidence: confidence)
     }
 }

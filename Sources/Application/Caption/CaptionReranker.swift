@@ -28,19 +28,30 @@ public struct CaptionReranker: Sendable {
         return aligner.model.score(regions: regions, sentence: ids).normalized
     }
 
+    /// One caption of the beam with what the ranking read of it.
+    public struct Ranked: Sendable {
+        public var caption: DecodedCaption
+        /// The printed sentence.
+        public var sentence: String
+        /// The aligner's S / words: the caption's confidence.
+        public var confidence: Float
+    }
+
     /// `captions` (with their printed `sentences`) best first by the mixed score, with the
     /// complete sentences (`isComplete`) ahead of the others: the aligner scores how well words
     /// find regions, not grammar, so it would otherwise pick "… in front of a" over a finished
-    /// "… in front of a building" now and then (2 of 100 held-out photos did).
-    public func rerank(_ captions: [DecodedCaption], sentences: [String], regions: Tensor) -> [DecodedCaption] {
-        let mixed = zip(captions, sentences).map { caption, sentence in
-            let perToken = caption.logProbability / Float(max(1, caption.tokenLogProbabilities.count))
-            return (1 - weight) * perToken + weight * confidence(sentence, regions: regions)
+    /// "… in front of a building" now and then (2 of 100 held-out photos did). Each caption's
+    /// confidence comes back with it, so the chosen one's need not be scored again.
+    public func rerank(_ captions: [DecodedCaption], sentences: [String], regions: Tensor) -> [Ranked] {
+        let ranked = zip(captions, sentences).map { Ranked(caption: $0, sentence: $1, confidence: confidence($1, regions: regions)) }
+        let mixed = ranked.map { item in
+            let perToken = item.caption.logProbability / Float(max(1, item.caption.tokenLogProbabilities.count))
+            return (1 - weight) * perToken + weight * item.confidence
         }
-        let complete = captions.indices.map { Self.isComplete(captions[$0], sentence: sentences[$0]) }
-        return captions.indices.sorted { a, b in
+        let complete = ranked.map { Self.isComplete($0.caption, sentence: $0.sentence) }
+        return ranked.indices.sorted { a, b in
             complete[a] != complete[b] ? complete[a] : mixed[a] > mixed[b]
-        }.map { captions[$0] }
+        }.map { ranked[$0] }
     }
 
     /// Words a caption cannot end on: articles, prepositions, conjunctions, possessives and
