@@ -17,11 +17,16 @@ let package = Package(
         // C shims: libjpeg / libpng report errors by longjmp; these catch it and return a code.
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        // WebP, GIF, TIFF and HEIF/AVIF through Debian's libraries, behind the same two-call shape.
+        .target(name: "CImageCodecs", linkerSettings: [
+            .linkedLibrary("webp"), .linkedLibrary("webpdemux"), .linkedLibrary("gif"),
+            .linkedLibrary("tiff"), .linkedLibrary("heif"),
+        ]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
 
         // The bottom: no model knowledge.
         .target(name: "Support"),
-        .target(name: "ImageDecoding", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "ImageDecoding", dependencies: ["CImageCodecs", "CJPEG", "CPNG"]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "Formats", dependencies: ["Support", "Tensors"]),
         .target(name: "Text"),
@@ -72,6 +77,11 @@ if Context.environment["CAPTION_FUZZ"] != nil {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzJPEG", ["ImageFuzzing"]),
         ("FuzzPNG", ["ImageFuzzing"]),
+        ("FuzzWebP", ["ImageFuzzing"]),
+        ("FuzzGIF", ["ImageFuzzing"]),
+        ("FuzzBMP", ["ImageFuzzing"]),
+        ("FuzzTIFF", ["ImageFuzzing"]),
+        ("FuzzHEIF", ["ImageFuzzing"]),
         ("FuzzSafeTensors", ["Tensors", "Formats"]),
         ("FuzzONNX", ["Formats", "Encoder"]),
     ]

@@ -1,4 +1,5 @@
-// The one test-one-input body that FuzzJPEG and FuzzPNG share: they differ only in the signature
+// The one test-one-input body that every image fuzz target (FuzzJPEG, FuzzPNG, FuzzWebP, FuzzGIF,
+// FuzzBMP, FuzzTIFF, FuzzHEIF) shares: they differ only in the signature
 // they make sure every input starts with, so every input reaches their decoder.
 import CFuzzing
 import Foundation

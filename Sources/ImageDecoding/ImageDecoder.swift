@@ -1,6 +1,6 @@
 import Foundation
 
-/// Turns JPEG or PNG bytes into an upright RGB8 ``Image``.
+/// Turns JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC or AVIF bytes into an upright RGB8 ``Image``.
 ///
 /// The format is recognised from the first bytes, never from the file name. Images whose
 /// header claims more than `maxPixels` pixels are refused before any pixel memory is
@@ -40,6 +40,11 @@ public enum ImageDecoder {
         switch ImageFormat(sniffing: bytes) {
         case .jpeg: return try JPEGDecoder.decode(bytes, maxPixels: maxPixels)
         case .png: return try PNGDecoder.decode(bytes, maxPixels: maxPixels)
+        case .webp: return try WebPDecoder.decode(bytes, maxPixels: maxPixels)
+        case .gif: return try CodecShim.gif.decode(bytes, maxPixels: maxPixels)
+        case .bmp: return try BMPDecoder.decode(bytes, maxPixels: maxPixels)
+        case .tiff: return try CodecShim.tiff.decode(bytes, maxPixels: maxPixels)
+        case .heif: return try CodecShim.heif.decode(bytes, maxPixels: maxPixels)
         case nil:
             if let name = ImageFormat.unsupportedName(sniffing: bytes) { throw .unsupportedFormat(name) }
             throw .unknownFormat

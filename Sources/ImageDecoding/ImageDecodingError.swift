@@ -1,18 +1,18 @@
 /// Why a file could not be turned into an ``Image``.
 ///
 /// `description` is a single lowercase line meant to follow the file name, as in
-/// `caption: error: photo.jpg: not a JPEG or PNG image`.
+/// `caption: error: photo.jpg: empty file`.
 public enum ImageDecodingError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file has zero bytes.
     case emptyFile
-    /// The first bytes are neither a JPEG nor a PNG signature.
+    /// The first bytes are no image signature we know.
     case unknownFormat
-    /// A common image format (named: "WebP", "GIF", …) that this build cannot decode.
+    /// A known image format (named: "JPEG XL", "PSD", …) that this build cannot decode.
     case unsupportedFormat(String)
     /// The header claims more pixels than the caller allows; refused before decoding so a
     /// tiny file cannot make us allocate gigabytes.
     case tooLarge(width: Int, height: Int, limit: Int)
-    /// libjpeg or libpng rejected the data (truncated, damaged, or a variant they cannot
+    /// The decoder or its library rejected the data (truncated, damaged, or a variant they cannot
     /// decode); the payload is the library's own message.
     case corrupt(String)
     /// The file could not be read at all (missing, a directory, no permission...).
@@ -23,9 +23,9 @@ public enum ImageDecodingError: Error, CustomStringConvertible, Equatable, Senda
         case .emptyFile:
             "empty file"
         case .unknownFormat:
-            "not a JPEG or PNG image"
+            "not an image (readable formats: JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF)"
         case let .unsupportedFormat(name):
-            "unsupported image format: \(name) (convert it to JPEG or PNG first, e.g. `convert photo.\(name.lowercased()) photo.png`)"
+            "unsupported image format: \(name) (convert it to PNG or JPEG first, e.g. `convert FILE photo.png` with ImageMagick)"
         case let .tooLarge(width, height, limit):
             "image is \(width)x\(height) pixels, more than the limit of \(limit) pixels (--max-pixels \(width * height) allows it)"
         case let .corrupt(message):

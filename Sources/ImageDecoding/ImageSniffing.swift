@@ -1,11 +1,12 @@
 extension ImageDecoder {
     /// Bytes a caller should read from the start of a file to ask ``recognizes(_:)``.
-    public static let signatureLength = 8
+    public static let signatureLength = 32
 
-    /// Whether `prefix` (the first bytes of a file) starts like a JPEG or PNG: what a folder walk
-    /// uses to find images whatever their extension.
+    /// Whether `prefix` (the first bytes of a file) starts like an image: one we decode, or a
+    /// known format we cannot (which then gets "unsupported image format", not a silent skip).
+    /// What a folder walk uses to find images whatever their extension.
     public static func recognizes(_ prefix: [UInt8]) -> Bool {
-        prefix.withUnsafeBytes { ImageFormat(sniffing: $0) != nil }
+        prefix.withUnsafeBytes { ImageFormat(sniffing: $0) != nil || ImageFormat.unsupportedName(sniffing: $0) != nil }
     }
 }
 

@@ -31,7 +31,7 @@ import Testing
             let smallPNG = PNGWriter.encode(width: 8, height: 8) { _, _ in [200, 10, 10] }
             var bad: [String: String] = [
                 "bad/empty.jpg": "empty file",
-                "bad/text.jpg": "not a JPEG or PNG image",
+                "bad/text.jpg": "not an image (readable formats: JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF)",
                 "bad/truncated.jpg": "cannot decode image",
                 "bad/corrupt.jpg": "cannot decode image",
                 "bad/truncated.png": "cannot decode image",
@@ -284,7 +284,7 @@ import Testing
         #expect(rows[0] == "image,caption,logprob,score,confidence,error")
         let caption = try #require(fixture.reference[fixture.path(names[0])]?["caption"] as? String)
         #expect(rows[1].hasPrefix("\(fixture.path(names[0])),\(caption),-"))
-        #expect(rows[4].hasSuffix(",not a JPEG or PNG image"))
+        #expect(rows[4].hasSuffix(",\"not an image (readable formats: JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF)\""))
 
         let coco = dir.appendingPathComponent("out.json")
         let cocoRun = try CLI.run(["batch", "--list", list.path, "--out", coco.path, "--format", "coco"])

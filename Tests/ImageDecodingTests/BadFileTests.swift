@@ -11,15 +11,15 @@ import Testing
         #expect(error?.description == "empty file")
     }
 
-    /// The first bytes of files in formats this build cannot read: named, with how to convert.
+    /// The first bytes of files in image formats this build cannot read: named, with how to
+    /// convert, and counted as images by a folder walk.
     static let otherFormats: [(name: String, bytes: [UInt8])] = [
-        ("GIF", Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0]),
-        ("WebP", Array("RIFF".utf8) + [40, 0, 0, 0] + Array("WEBPVP8 ".utf8) + [0, 0, 0, 0]),
-        ("TIFF", [0x49, 0x49, 0x2A, 0x00, 8, 0, 0, 0, 0, 0]),
-        ("TIFF", [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8, 0, 0]),
-        ("HEIF", [0, 0, 0, 24] + Array("ftypheic".utf8) + [0, 0, 0, 0]),
-        ("AVIF", [0, 0, 0, 28] + Array("ftypavif".utf8) + [0, 0, 0, 0]),
-        ("BMP", Array("BM".utf8) + [70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 1, 0, 0, 0]),
+        ("JPEG XL", [0xFF, 0x0A, 0xFA, 0x7F, 0x01, 0x90, 0x08]),
+        ("JPEG XL", [0, 0, 0, 0x0C] + Array("JXL \r\n".utf8) + [0x87, 0x0A]),
+        ("JPEG 2000", [0, 0, 0, 0x0C] + Array("jP  \r\n".utf8) + [0x87, 0x0A]),
+        ("JPEG 2000", [0xFF, 0x4F, 0xFF, 0x51, 0, 0x2F]),
+        ("PSD", Array("8BPS".utf8) + [0, 1, 0, 0, 0, 0, 0, 0]),
+        ("QOI", Array("qoif".utf8) + [0, 0, 0, 1, 0, 0, 0, 1, 3, 0]),
     ]
 
     @Test(arguments: otherFormats.indices)
@@ -27,7 +27,30 @@ import Testing
         let (name, bytes) = Self.otherFormats[index]
         #expect(throws: ImageDecodingError.unsupportedFormat(name)) { try ImageDecoder.decode(bytes) }
         let message = ImageDecodingError.unsupportedFormat(name).description
-        #expect(message.hasPrefix("unsupported image format: \(name) (convert it to JPEG or PNG"))
+        #expect(message.hasPrefix("unsupported image format: \(name) (convert it to PNG or JPEG"))
+        #expect(ImageDecoder.recognizes(Array(bytes.prefix(ImageDecoder.signatureLength))))
+    }
+
+    /// Headers of the formats we read, with nothing after them: the library's error, not
+    /// "not an image" or "unsupported".
+    static let headersOnly: [[UInt8]] = [
+        Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0],
+        Array("RIFF".utf8) + [40, 0, 0, 0] + Array("WEBPVP8 ".utf8) + [0, 0, 0, 0],
+        [0x49, 0x49, 0x2A, 0x00, 8, 0, 0, 0, 0, 0],
+        [0x4D, 0x4D, 0x00, 0x2A, 0, 0, 0, 8, 0, 0],
+        [0, 0, 0, 24] + Array("ftypheic".utf8) + [0, 0, 0, 0],
+        [0, 0, 0, 28] + Array("ftypavif".utf8) + [0, 0, 0, 0],
+        Array("BM".utf8) + [70, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0, 1, 0, 0, 0],
+    ]
+
+    @Test(arguments: headersOnly.indices)
+    func headerWithoutImageIsCorrupt(index: Int) {
+        let error = #expect(throws: ImageDecodingError.self) { try ImageDecoder.decode(Self.headersOnly[index]) }
+        guard case let .corrupt(message) = error else {
+            Issue.record("expected .corrupt, got \(String(describing: error))")
+            return
+        }
+        #expect(!message.isEmpty && !message.contains(where: \.isNewline), "\(message)")
     }
 
     @Test func textThatStartsLikeABitmapIsNotOne() {
@@ -37,7 +60,7 @@ import Testing
     @Test func textFileWithJPEGName() throws {
         let error = try decodingError("bad/text.jpg")
         #expect(error == .unknownFormat)
-        #expect(error?.description == "not a JPEG or PNG image")
+        #expect(error?.description == "not an image (readable formats: JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF)")
     }
 
     @Test(arguments: [

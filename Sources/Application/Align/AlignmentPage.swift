@@ -15,7 +15,7 @@ import Encoder
 /// thumbnail; there are no external references, so the file can be mailed or archived alone.
 public struct AlignmentPage {
     public var imageName: String
-    /// The original file bytes (JPEG or PNG) and their MIME type.
+    /// The photo as the page shows it (``PagePhoto``) and its MIME type.
     public var imageBytes: Data
     public var mimeType: String
     /// The photo's size after EXIF orientation, which browsers apply too.

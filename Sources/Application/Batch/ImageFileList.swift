@@ -6,7 +6,8 @@ import Glibc
 
 /// The files a batch captions, in a stable order: a folder tree walked recursively, or a list.
 ///
-/// A walk finds images by content (a JPEG or PNG signature), whatever the extension. A file with
+/// A walk finds images by content, whatever the extension: the signature of a format we read, or
+/// of another known image format (which then gets "unsupported image format"). A file with
 /// an image extension is listed even when its content is not an image, so a damaged `photo.jpg`
 /// is reported rather than silently passed over; any other file is skipped and counted. Symbolic
 /// links are followed, but a directory is entered only once, so link loops end.
@@ -30,7 +31,9 @@ public struct ImageFileList: Sendable {
     public private(set) var skippedHidden = 0
 
     /// Extensions that mark a file as meant to be an image even when its bytes say otherwise.
-    public static let imageExtensions: Set<String> = ["jpg", "jpeg", "jpe", "jfif", "png"]
+    public static let imageExtensions: Set<String> = [
+        "jpg", "jpeg", "jpe", "jfif", "png", "webp", "gif", "bmp", "dib", "tif", "tiff", "heic", "heif", "hif", "avif",
+    ]
 
     /// Walks `root` recursively; entries are sorted by byte order of their names at every level,
     /// so the order is the same on every machine and in every locale.

@@ -23,7 +23,7 @@ struct AlignCommand: ParsableCommand {
           caption align photo.jpg "a dog jumps over a fence" --html align.html
         """)
 
-    @Argument(help: ArgumentHelp("A JPEG or PNG photo.", valueName: "image"))
+    @Argument(help: ArgumentHelp("A photo (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC or AVIF).", valueName: "image"))
     var image: String
 
     @Argument(help: ArgumentHelp("The sentence to align (at most 200 words).", valueName: "sentence"))
@@ -67,8 +67,14 @@ struct AlignCommand: ParsableCommand {
                                  known: input.tokens.map { file.vocabulary.id(for: $0) != nil }, alignment: alignment)
         emit(json ? text.json : text.table)
         guard let html else { return }
-        let page = AlignmentPage(imageName: URL(fileURLWithPath: image).lastPathComponent, imageBytes: bytes,
-                                 mimeType: bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) ? "image/png" : "image/jpeg",
+        let shown: (bytes: Data, mimeType: String)
+        do {
+            shown = try PagePhoto.embeddable(bytes, decoded: photo)
+        } catch {
+            throw CaptionError.input(image, error.description)
+        }
+        let page = AlignmentPage(imageName: URL(fileURLWithPath: image).lastPathComponent, imageBytes: shown.bytes,
+                                 mimeType: shown.mimeType,
                                  width: photo.width, height: photo.height, sentence: sentence, tokens: input.tokens,
                                  known: text.known, alignment: alignment)
         try writeOutputFile(html, try page.html())

@@ -30,7 +30,7 @@ struct ScoreCommand: ParsableCommand {
           caption score --pairs pairs.tsv --json
         """)
 
-    @Argument(help: ArgumentHelp("A JPEG or PNG photo (not with --pairs).", valueName: "image"))
+    @Argument(help: ArgumentHelp("A photo (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC or AVIF; not with --pairs).", valueName: "image"))
     var image: String?
 
     @Argument(help: ArgumentHelp("The sentence to score against it (at most 200 words).", valueName: "sentence"))

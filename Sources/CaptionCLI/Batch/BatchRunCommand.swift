@@ -13,7 +13,8 @@ struct BatchRunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Caption every photo under a folder (or in a list) into a results file.",
         discussion: """
-        Photos are found by content (JPEG or PNG signature), whatever their extension, walking \
+        Photos are found by content (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF, or another \
+        known image format, which gets an error line), whatever their extension, walking \
         the folder recursively in a stable (byte-sorted) order; hidden files are skipped unless \
         --hidden. Files with an image extension that cannot be read are reported, other files \
         are skipped. Symbolic links are followed, each folder once.

@@ -39,7 +39,7 @@ struct OutputOptions: ParsableArguments {
 
 /// Photos named on the command line.
 struct PhotoArguments: ParsableArguments {
-    @Argument(help: ArgumentHelp("Photo files (JPEG or PNG); - reads one photo from stdin.", valueName: "image"))
+    @Argument(help: ArgumentHelp("Photo files (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF); - reads one photo from stdin.", valueName: "image"))
     var images: [String] = []
 
     func validate() throws {
