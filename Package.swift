@@ -14,19 +14,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // C shims: libjpeg / libpng report errors by longjmp; these catch it and return a code.
-        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
-        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
-        // WebP, GIF, TIFF and HEIF/AVIF through Debian's libraries, behind the same two-call shape.
+        // C shims over Debian's image libraries (libjpeg-turbo, libpng, libwebp, giflib, libtiff,
+        // libheif), one file per library, all with the same two calls (header, then pixels). Some
+        // of these libraries report errors by longjmp or print them; the shims catch every failure
+        // and return a status and a one-line message.
         .target(name: "CImageCodecs", linkerSettings: [
-            .linkedLibrary("webp"), .linkedLibrary("webpdemux"), .linkedLibrary("gif"),
-            .linkedLibrary("tiff"), .linkedLibrary("heif"),
+            .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("webpdemux"),
+            .linkedLibrary("gif"), .linkedLibrary("tiff"), .linkedLibrary("heif"),
         ]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
 
         // The bottom: no model knowledge.
         .target(name: "Support"),
-        .target(name: "ImageDecoding", dependencies: ["CImageCodecs", "CJPEG", "CPNG"]),
+        .target(name: "ImageDecoding", dependencies: ["CImageCodecs"]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "Formats", dependencies: ["Support", "Tensors"]),
         .target(name: "Text"),

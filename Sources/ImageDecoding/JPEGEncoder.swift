@@ -1,4 +1,4 @@
-import CJPEG
+import CImageCodecs
 
 /// Encodes an ``Image`` as a baseline JPEG: small previews such as the batch report's thumbnails.
 public enum JPEGEncoder {

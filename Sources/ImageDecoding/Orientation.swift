@@ -1,4 +1,4 @@
-/// The EXIF orientation tag (0x0112): how a stored JPEG must be flipped or rotated to
+/// The EXIF orientation tag (0x0112): how a stored JPEG, WebP or TIFF must be flipped or rotated to
 /// look upright. Cameras write pixels in sensor order and record the rotation here rather
 /// than rotating the data, so ignoring it gives sideways captions.
 enum Orientation: Int {
@@ -15,10 +15,13 @@ enum Orientation: Int {
     private static let typeShort = 3
     private static let typeLong = 4
 
-    /// Reads the orientation from an APP1 Exif payload (the TIFF structure that follows
-    /// "Exif\0\0"). Anything missing, malformed or out of range means `.identity`:
-    /// broken metadata should not stop the picture from decoding.
-    init(exifPayload tiff: ArraySlice<UInt8>) {
+    /// Reads the orientation from an Exif payload: the TIFF structure, after JPEG's "Exif\0\0"
+    /// prefix when there is one (some WebP writers keep it in their EXIF chunk). Anything
+    /// missing, malformed or out of range means `.identity`: broken metadata should not stop
+    /// the picture from decoding.
+    init(exifPayload: ArraySlice<UInt8>) {
+        let prefix = Array("Exif\0\0".utf8)
+        let tiff = exifPayload.starts(with: prefix) ? exifPayload.dropFirst(prefix.count) : exifPayload
         self = Self.parse(Array(tiff)) ?? .identity
     }
 

@@ -1,4 +1,4 @@
-import CPNG
+import CImageCodecs
 
 /// Decodes PNG files with libpng (through the CPNG shim) into RGB8.
 ///

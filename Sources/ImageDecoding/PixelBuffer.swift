@@ -30,3 +30,23 @@ func decodeInTwoPasses(
     }
     return Image(width: width, height: height, pixels: pixels)
 }
+
+/// ``decodeInTwoPasses`` for formats whose header pass also copies out an Exif payload (JPEG's
+/// APP1 segment, WebP's EXIF chunk); the orientation it records is applied to the pixels.
+/// `readHeader` fills the buffer and returns the payload's length beside the size.
+func decodeUprightInTwoPasses(
+    maxPixels: Int,
+    readHeader: (_ exif: UnsafeMutableBufferPointer<UInt8>, inout LibraryMessage) -> (width: Int, height: Int, exifLength: Int)?,
+    decodeRGB: (_ buffer: UnsafeMutablePointer<UInt8>, _ capacity: Int, inout LibraryMessage) -> Bool
+) throws(ImageDecodingError) -> Image {
+    // A JPEG APP1 segment holds at most 65,533 bytes; an orientation tag sits in the first IFD
+    // of any longer WebP chunk.
+    var exif = [UInt8](repeating: 0, count: 65_536)
+    var exifLength = 0
+    let image = try decodeInTwoPasses(maxPixels: maxPixels, readHeader: { message in
+        let header = exif.withUnsafeMutableBufferPointer { readHeader($0, &message) }
+        exifLength = min(header?.exifLength ?? 0, exif.count)
+        return header.map { ($0.width, $0.height) }
+    }, decodeRGB: decodeRGB)
+    return Orientation(exifPayload: exif[..<exifLength]).apply(to: image)
+}

@@ -3,6 +3,7 @@
 // returned). Warnings (e.g. a damaged ancillary chunk, which libpng skips) are kept out
 // of stderr and otherwise ignored: they do not affect the pixels.
 #include "cpng_shim.h"
+#include "shim_common.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,17 +21,9 @@ typedef struct {
     char message[MESSAGE_CAPACITY];
 } shim_reader;
 
-static void copy_text(char *destination, size_t capacity, const char *text) {
-    if (destination == NULL || capacity == 0) {
-        return;
-    }
-    strncpy(destination, text, capacity - 1);
-    destination[capacity - 1] = '\0';
-}
-
 static void shim_error(png_structp png, png_const_charp text) {
     shim_reader *reader = (shim_reader *)png_get_error_ptr(png);
-    copy_text(reader->message, sizeof reader->message, text);
+    shim_copy_text(reader->message, sizeof reader->message, text);
     png_longjmp(png, 1);
 }
 
@@ -54,7 +47,7 @@ static int open_png(shim_reader *reader, png_structp *png, png_infop *info) {
     *png = NULL;
     *info = NULL;
     if (reader->size < 8 || png_sig_cmp(reader->data, 0, 8) != 0) {
-        copy_text(reader->message, sizeof reader->message, "not a PNG file (bad signature)");
+        shim_copy_text(reader->message, sizeof reader->message, "not a PNG file (bad signature)");
         return 0;
     }
     *png = png_create_read_struct(PNG_LIBPNG_VER_STRING, reader, shim_error, shim_warning);
@@ -63,7 +56,7 @@ static int open_png(shim_reader *reader, png_structp *png, png_infop *info) {
     }
     if (*png == NULL || *info == NULL) {
         png_destroy_read_struct(png, info, NULL);
-        copy_text(reader->message, sizeof reader->message, "out of memory");
+        shim_copy_text(reader->message, sizeof reader->message, "out of memory");
         return 0;
     }
     png_set_read_fn(*png, reader, shim_read);
@@ -83,12 +76,12 @@ int cpng_read_info(const unsigned char *data, size_t size, cpng_info *info,
     png_infop png_info;
     memset(info, 0, sizeof *info);
     if (!open_png(&reader, &png, &png_info)) {
-        copy_text(message, message_capacity, reader.message);
+        shim_copy_text(message, message_capacity, reader.message);
         return CPNG_ERROR;
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &png_info, NULL);
-        copy_text(message, message_capacity, reader.message);
+        shim_copy_text(message, message_capacity, reader.message);
         return CPNG_ERROR;
     }
     png_read_info(png, png_info);
@@ -127,19 +120,6 @@ static int request_rgb8(png_structp png, png_infop info) {
     return has_alpha;
 }
 
-// Alpha over a white background, exact integer rounding (the fixtures use the same rule).
-static void composite_over_white(const unsigned char *rgba, unsigned char *rgb, size_t pixels) {
-    for (size_t i = 0; i < pixels; i++) {
-        unsigned a = rgba[3];
-        unsigned background = 255 * (255 - a) + 127;
-        rgb[0] = (unsigned char)((rgba[0] * a + background) / 255);
-        rgb[1] = (unsigned char)((rgba[1] * a + background) / 255);
-        rgb[2] = (unsigned char)((rgba[2] * a + background) / 255);
-        rgba += 4;
-        rgb += 3;
-    }
-}
-
 int cpng_decode_rgb8(const unsigned char *data, size_t size,
                      unsigned char *out, size_t out_capacity,
                      char *message, size_t message_capacity) {
@@ -151,14 +131,14 @@ int cpng_decode_rgb8(const unsigned char *data, size_t size,
     png_bytepp volatile rows = NULL;
 
     if (!open_png(&reader, &png, &info)) {
-        copy_text(message, message_capacity, reader.message);
+        shim_copy_text(message, message_capacity, reader.message);
         return CPNG_ERROR;
     }
     if (setjmp(png_jmpbuf(png))) {
         free(rgba);
         free(rows);
         png_destroy_read_struct(&png, &info, NULL);
-        copy_text(message, message_capacity, reader.message);
+        shim_copy_text(message, message_capacity, reader.message);
         return CPNG_ERROR;
     }
     png_read_info(png, info);
@@ -172,7 +152,7 @@ int cpng_decode_rgb8(const unsigned char *data, size_t size,
     }
     if (height > out_capacity / out_row_bytes) {
         png_destroy_read_struct(&png, &info, NULL);
-        copy_text(message, message_capacity, "output buffer too small");
+        shim_copy_text(message, message_capacity, "output buffer too small");
         return CPNG_BUFFER_TOO_SMALL;
     }
 
@@ -195,7 +175,7 @@ int cpng_decode_rgb8(const unsigned char *data, size_t size,
         }
         for (size_t y = 0; y < height; y++) {
             png_read_row(png, rgba, NULL);
-            composite_over_white(rgba, out + y * out_row_bytes, width);
+            shim_rgba_over_white(rgba, out + y * out_row_bytes, width);
         }
     } else {
         // Adam7 passes revisit every row, so the whole RGBA image must be kept.
@@ -211,7 +191,7 @@ int cpng_decode_rgb8(const unsigned char *data, size_t size,
             rows[y] = rgba + y * width * 4;
         }
         png_read_image(png, rows);
-        composite_over_white(rgba, out, width * height);
+        shim_rgba_over_white(rgba, out, width * height);
     }
     // Reads the chunks after the image data through IEND, so a file cut off after the
     // last IDAT (or with a damaged IEND) is reported rather than silently accepted.
