@@ -1,4 +1,4 @@
-// libFuzzer target: ImageDecoder.decode on JPEG input (libjpeg-turbo through the CJPEG shim,
+// libFuzzer target: ImageDecoder.decode on JPEG input (libjpeg-turbo through the CImageCodecs shim,
 // then the Swift EXIF orientation code). Build and run: README, "Fuzzing".
 import ImageFuzzing
 

@@ -1,4 +1,4 @@
-// libFuzzer target: ImageDecoder.decode on PNG input (libpng through the CPNG shim).
+// libFuzzer target: ImageDecoder.decode on PNG input (libpng through the CImageCodecs shim).
 // Build and run: README, "Fuzzing".
 import ImageFuzzing
 

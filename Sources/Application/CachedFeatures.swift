@@ -13,11 +13,23 @@ public struct CachedFeatures {
     public let cachePath: String
 
     /// Opens (or creates) the cache at `cachePath` and loads the encoder `weights` (nil: the
-    /// shipped VGG16).
+    /// shipped VGG16). A cache made with other weights is refused, naming both.
     public init(cachePath: String, weights: String?, maxPixels: Int) throws(CaptionError) {
+        let weightsFile = try ModelFiles.encoderFile(weights)
         let encoder = try ModelFiles.encoder(weights)
+        let digest: EncoderWeightsDigest
         do {
-            cache = try FeatureCache(url: URL(fileURLWithPath: cachePath))
+            digest = try EncoderWeightsDigest.ofFile(at: weightsFile)
+        } catch {
+            throw .input(weightsFile.path, "\(error)")
+        }
+        do {
+            cache = try FeatureCache(url: URL(fileURLWithPath: cachePath), weights: digest)
+        } catch let error as FeatureCacheWeightsMismatch {
+            throw .input(cachePath, "made with other encoder weights (\(error.made)) than \(weightsFile.relativePath) "
+                         + "(\(error.wanted)): give another --cache file for these weights, or --weights with the ones it was made with")
+        } catch let error as FeatureCacheError {
+            throw .input(cachePath, error.reason)
         } catch {
             throw .input(cachePath, "\(error)")
         }

@@ -60,11 +60,16 @@ public enum ModelFiles {
 
     /// The VGG16 encoder: `path`, or `weights/vgg16.safetensors` (made by scripts/setup).
     public static func encoder(_ path: String?) throws(CaptionError) -> VGGEncoder {
+        try load(try encoderFile(path)) { try VGGEncoder(contentsOf: $0) }
+    }
+
+    /// The VGG16 weights file a `--weights` argument names (nil: the shipped one), checked to exist.
+    public static func encoderFile(_ path: String?) throws(CaptionError) -> URL {
         let url = path.map { URL(fileURLWithPath: $0) } ?? shipped("vgg16.safetensors")
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw .input(url.path, "VGG16 weights not found; run scripts/setup (or caption import-weights FILE.onnx)")
         }
-        return try load(url) { try VGGEncoder(contentsOf: $0) }
+        return url
     }
 
     /// A trained captioner (or text-only language model).

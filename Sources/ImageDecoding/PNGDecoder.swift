@@ -1,6 +1,6 @@
 import CImageCodecs
 
-/// Decodes PNG files with libpng (through the CPNG shim) into RGB8.
+/// Decodes PNG files with libpng (through the CImageCodecs shim) into RGB8.
 ///
 /// Every colour type and bit depth is accepted, including palettes with transparency and
 /// Adam7 interlacing. 16-bit samples are scaled to 8 bits with rounding (round(v / 257),

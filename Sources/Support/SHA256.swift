@@ -70,6 +70,11 @@ public struct SHA256: Sendable {
 
     /// Hex digest of the file at `url`, read in 1 MiB chunks so memory stays flat.
     public static func hexDigest(ofFileAt url: URL) throws -> String {
+        hex(try digest(ofFileAt: url))
+    }
+
+    /// The 32-byte digest of the file at `url`, read in 1 MiB chunks so memory stays flat.
+    public static func digest(ofFileAt url: URL) throws -> [UInt8] {
         let handle: FileHandle
         do {
             handle = try FileHandle(forReadingFrom: url)
@@ -85,7 +90,7 @@ public struct SHA256: Sendable {
         } catch {
             throw FileError.unreadable(MappedFile.reason(for: error))
         }
-        return hex(hasher.finalize())
+        return hasher.finalize()
     }
 
     /// Lowercase hexadecimal, as `sha256sum` and Python's `hexdigest()` print it.

@@ -7,7 +7,7 @@ import Testing
     static let photo = CLI.fixtures.appendingPathComponent("encoder/chelsea.png").path
     static let bad: [(file: String, reason: String)] = [
         ("decoding/bad/empty.jpg", "empty file"),
-        ("decoding/bad/text.jpg", "not a JPEG or PNG image"),
+        ("decoding/bad/text.jpg", "not an image (readable formats: JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC, AVIF)"),
         ("decoding/bad/truncated.jpg", "cannot decode image"),
         ("decoding/bad/truncated.png", "cannot decode image"),
         ("decoding/bad/bad_crc.png", "cannot decode image"),
