@@ -154,6 +154,19 @@ def palette_image(w=17, h=13):
     return image, indices, palette
 
 
+def first_image_descriptor(gif):
+    """The offset of the first image descriptor (','), past the colour table and extensions."""
+    flags = gif[10]
+    at = 13 + (3 * (2 << (flags & 7)) if flags & 0x80 else 0)
+    while gif[at] == 0x21:  # an extension: label, then sub-blocks up to an empty one
+        at += 2
+        while gif[at]:
+            at += gif[at] + 1
+        at += 1
+    assert gif[at] == 0x2C
+    return at
+
+
 def make_gif_fixtures():
     image, indices, palette = palette_image()
     rgb = palette[indices]
@@ -169,6 +182,15 @@ def make_gif_fixtures():
     data = save(image, "GIF", optimize=False, save_all=True, append_images=[second], duration=100)
     add_image("formats/gif/animated.gif", data, rgb, 0)
     base = save(image, "GIF", optimize=False)
+    # The first frame 2 pixels right and 1 down of a 21 x 15 screen: the rest is white. (Pillow
+    # fills it with the background colour, so the expectation is built here.)
+    at = first_image_descriptor(base)
+    offset = bytearray(base)
+    offset[6:10] = struct.pack("<HH", 21, 15)
+    offset[at + 1:at + 5] = struct.pack("<HH", 2, 1)
+    framed = np.full((15, 21, 3), 255, np.uint8)
+    framed[1:14, 2:19] = rgb
+    add_image("formats/gif/offset_frame.gif", bytes(offset), framed, 0)
     add_bad("formats/bad/truncated.gif", truncated(base), "corrupt")
     # Logical screen 65535 x 65535.
     add_bad("formats/bad/bomb.gif", b"GIF89a" + struct.pack("<HH", 65535, 65535) + b"\x00\x00\x00"
@@ -362,6 +384,12 @@ def make_heif_fixtures():
     lossy("formats/heif/photo_q90.heic", heic, photo)
     lossy("formats/heif/alpha.heic", save(Image.fromarray(np.dstack([photo, ramp]), "RGBA"), "HEIF", quality=90, chroma=444),
           over_white(photo, ramp))
+    # EXIF orientation 6 becomes a rotation box (irot) in the file, which libheif applies.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    rotated = save(Image.fromarray(photo), "HEIF", quality=90, chroma=444, exif=exif.tobytes())
+    assert b"irot" in rotated
+    lossy("formats/heif/irot_6.heic", rotated, orient(photo, 6))
     avif = save(Image.fromarray(photo), "AVIF", quality=90, subsampling="4:4:4")
     lossy("formats/avif/photo_q90.avif", avif, photo)
     lossy("formats/avif/alpha.avif", save(Image.fromarray(np.dstack([photo, ramp]), "RGBA"), "AVIF", quality=90, subsampling="4:4:4"),
