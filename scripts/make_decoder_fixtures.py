@@ -44,14 +44,15 @@ def write(rel, data):
     path.write_bytes(data)
 
 
-def add_image(rel, data, expected, tolerance):
-    """Store a good image and the RGB8 pixels the decoder must produce for it."""
+def add_image(rel, data, expected, tolerance, into=index):
+    """Store a good image and the RGB8 pixels the decoder must produce for it, listed in `into`."""
     expected = np.ascontiguousarray(expected, dtype=np.uint8)
     assert expected.ndim == 3 and expected.shape[2] == 3, expected.shape
     write(rel, data)
     rgb_rel = rel.rsplit(".", 1)[0] + ".rgb"
+    assert rgb_rel not in {entry["expected"] for entry in into["images"].values()}, rel
     write(rgb_rel, expected.tobytes())
-    index["images"][rel] = {
+    into["images"][rel] = {
         "width": int(expected.shape[1]),
         "height": int(expected.shape[0]),
         "expected": rgb_rel,
@@ -59,9 +60,9 @@ def add_image(rel, data, expected, tolerance):
     }
 
 
-def add_bad(rel, data, kind):
+def add_bad(rel, data, kind, into=index):
     write(rel, data)
-    index["bad"][rel] = kind
+    into["bad"][rel] = kind
 
 
 # ---------------------------------------------------------------- source pixels

@@ -25,7 +25,8 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_decoder_fixtures import (  # noqa: E402  (the shared source patterns and rules)
+import make_decoder_fixtures as shared  # noqa: E402  (the fixture writer, source patterns and rules)
+from make_decoder_fixtures import (  # noqa: E402
     alpha_pattern, cmyk_ink_to_rgb, exif_payload, gray_to_rgb, orient, over_white, rgb_pattern,
     scale16, sixteen_bit_pattern,
 )
@@ -34,39 +35,22 @@ import pillow_heif  # noqa: E402
 pillow_heif.register_heif_opener()
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "Tests" / "Fixtures" / "decoding"
+OUT = shared.OUT
 ENCODER = ROOT / "Tests" / "Fixtures" / "encoder"
 LOSSY_TOLERANCE = 3
 
 index = {"images": {}, "bad": {}}
 
 
-def write(rel, data):
-    path = OUT / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-
-
 def add_image(rel, data, expected, tolerance):
-    expected = np.ascontiguousarray(expected, dtype=np.uint8)
-    assert expected.ndim == 3 and expected.shape[2] == 3, expected.shape
-    write(rel, data)
-    rgb_rel = rel.rsplit(".", 1)[0] + ".rgb"
-    assert rgb_rel not in {entry["expected"] for entry in index["images"].values()}, rel
-    write(rgb_rel, expected.tobytes())
-    index["images"][rel] = {"width": int(expected.shape[1]), "height": int(expected.shape[0]),
-                            "expected": rgb_rel, "tolerance": tolerance}
+    shared.add_image(rel, data, expected, tolerance, into=index)
 
 
 def add_bad(rel, data, kind):
-    write(rel, data)
-    index["bad"][rel] = kind
+    shared.add_bad(rel, data, kind, into=index)
 
 
-def save(image, fmt, **options):
-    buffer = io.BytesIO()
-    image.save(buffer, fmt, **options)
-    return buffer.getvalue()
+save = shared.pillow_bytes  # the encoded bytes of `image` in `fmt`
 
 
 def pillow_over_white(data):

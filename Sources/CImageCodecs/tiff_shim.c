@@ -124,24 +124,37 @@ static void finish(tiff_reader *reader, char *message, size_t capacity, const ch
     shim_copy_text(message, capacity, reader->message[0] != '\0' ? reader->message : fallback);
 }
 
+// Opens the file's first directory and reads its size; on failure returns NULL with the message
+// set (and nothing left open).
+static TIFF *open_sized(tiff_reader *reader, uint32_t *width, uint32_t *height, char *message, size_t capacity) {
+    TIFF *tiff = open_tiff(reader);
+    if (tiff == NULL) {
+        finish(reader, message, capacity, "not a readable TIFF file");
+        return NULL;
+    }
+    *width = 0;
+    *height = 0;
+    if (!TIFFGetField(tiff, TIFFTAG_IMAGEWIDTH, width) || !TIFFGetField(tiff, TIFFTAG_IMAGELENGTH, height)
+        || *width > INT32_MAX || *height > INT32_MAX) {
+        TIFFClose(tiff);
+        finish(reader, message, capacity, "TIFF has no image size");
+        return NULL;
+    }
+    return tiff;
+}
+
 int ctiff_read_info(const unsigned char *data, size_t size, cimage_info *info,
                     char *message, size_t message_capacity) {
     memset(info, 0, sizeof *info);
     tiff_reader reader = {data, size, 0, ""};
-    TIFF *tiff = open_tiff(&reader);
+    uint32_t width, height;
+    TIFF *tiff = open_sized(&reader, &width, &height, message, message_capacity);
     if (tiff == NULL) {
-        finish(&reader, message, message_capacity, "not a readable TIFF file");
         return CIMAGE_ERROR;
     }
-    uint32_t width = 0, height = 0;
     uint16_t orientation = ORIENTATION_TOPLEFT;
-    int ok = TIFFGetField(tiff, TIFFTAG_IMAGEWIDTH, &width) && TIFFGetField(tiff, TIFFTAG_IMAGELENGTH, &height);
     TIFFGetFieldDefaulted(tiff, TIFFTAG_ORIENTATION, &orientation);
     TIFFClose(tiff);
-    if (!ok || width > INT32_MAX || height > INT32_MAX) {
-        finish(&reader, message, message_capacity, "TIFF has no image size");
-        return CIMAGE_ERROR;
-    }
     info->width = (int)width;
     info->height = (int)height;
     info->orientation = orientation >= 1 && orientation <= 8 ? orientation : 1;
@@ -151,14 +164,11 @@ int ctiff_read_info(const unsigned char *data, size_t size, cimage_info *info,
 int ctiff_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
                       char *message, size_t message_capacity) {
     tiff_reader reader = {data, size, 0, ""};
-    TIFF *tiff = open_tiff(&reader);
+    uint32_t width, height;
+    TIFF *tiff = open_sized(&reader, &width, &height, message, message_capacity);
     if (tiff == NULL) {
-        finish(&reader, message, message_capacity, "not a readable TIFF file");
         return CIMAGE_ERROR;
     }
-    uint32_t width = 0, height = 0;
-    TIFFGetField(tiff, TIFFTAG_IMAGEWIDTH, &width);
-    TIFFGetField(tiff, TIFFTAG_IMAGELENGTH, &height);
     size_t pixels = (size_t)width * height;
     if (pixels == 0 || pixels * 3 != out_capacity) {
         TIFFClose(tiff);
