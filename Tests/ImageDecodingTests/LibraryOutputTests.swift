@@ -7,21 +7,28 @@ import Foundation
 import ImageDecoding
 import Testing
 
-/// libjpeg and libpng print warnings and errors to stderr by default. The shims must keep
-/// them quiet: the CLI owns stderr and prints one line per failed file.
+/// libjpeg, libpng and libtiff print warnings and errors to stderr by default. The shims must
+/// keep them quiet: the CLI owns stderr and prints one line per failed file.
 @Suite struct LibraryOutputTests {
     @Test func decodersPrintNothingToStandardError() throws {
         let files = [
             "jpeg/trailing_junk.jpg", "png/ancillary_bad_crc.png", "bad/truncated.jpg",
             "bad/bad_huffman.jpg", "bad/truncated.png", "bad/bad_crc.png", "bad/jpeg_signature_only.jpg",
         ]
-        let inputs = try files.map { try Fixtures.data($0) }
+        // Every other format's bad files and its variants that make libraries warn (unknown TIFF
+        // tags, a GIF frame off its screen, JPEG inside TIFF).
+        let formats = FormatDecodingTests.badFiles + [
+            "formats/tiff/rgb8_jpeg.tif", "formats/tiff/two_pages.tif", "formats/gif/offset_frame.gif",
+            "formats/webp/animated.webp", "formats/heif/irot_6.heic", "formats/avif/alpha.avif",
+        ]
+        let inputs = try (files + formats).map { try Fixtures.data($0) }
         let captured = try captureStandardError {
             for data in inputs { _ = try? ImageDecoder.decode(data) }
         }
         // Other tests may run concurrently and write to stderr, so look only for the
         // libraries' own wording.
-        for phrase in ["Corrupt JPEG", "Premature end", "Huffman", "libpng", "CRC error", "truncated"] {
+        for phrase in ["Corrupt JPEG", "Premature end", "Huffman", "libpng", "CRC error", "truncated", "TIFF", "GIF",
+                       "WebP", "heif", "dav1d", "de265"] {
             #expect(!captured.contains(phrase), "stderr got: \(captured)")
         }
     }
