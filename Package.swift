@@ -20,7 +20,7 @@ let package = Package(
         // and return a status and a one-line message.
         .target(name: "CImageCodecs", linkerSettings: [
             .linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("webp"), .linkedLibrary("webpdemux"),
-            .linkedLibrary("gif"), .linkedLibrary("tiff"), .linkedLibrary("heif"),
+            .linkedLibrary("gif"), .linkedLibrary("tiff"), .linkedLibrary("heif"), .linkedLibrary("dav1d"),
         ]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
 
