@@ -1,7 +1,7 @@
-// See cjpeg_shim.h. libjpeg reports fatal errors through error_exit (which must not
+// JPEG through libjpeg(-turbo): the cimage_jpeg codec of cimage_codecs.h. libjpeg reports fatal errors through error_exit (which must not
 // return) and warnings through emit_message; both are replaced here so that nothing is
 // printed and the process never exits: errors longjmp back to the public function.
-#include "cjpeg_shim.h"
+#include "cimage_codecs.h"
 
 #include <setjmp.h>
 #include <stdio.h>  // jpeglib.h needs FILE and size_t declared first
@@ -95,7 +95,7 @@ static void install_error_manager(struct jpeg_decompress_struct *cinfo, shim_err
     err->message[0] = '\0';
 }
 
-static void copy_exif(struct jpeg_decompress_struct *cinfo, cjpeg_info *info,
+static void copy_exif(struct jpeg_decompress_struct *cinfo, cimage_info *info,
                       unsigned char *exif, size_t capacity) {
     static const unsigned char signature[6] = {'E', 'x', 'i', 'f', 0, 0};
     for (jpeg_saved_marker_ptr marker = cinfo->marker_list; marker != NULL; marker = marker->next) {
@@ -113,17 +113,20 @@ static void copy_exif(struct jpeg_decompress_struct *cinfo, cjpeg_info *info,
     }
 }
 
-int cjpeg_read_info(const unsigned char *data, size_t size, cjpeg_info *info,
-                    unsigned char *exif, size_t exif_capacity,
-                    char *message, size_t message_capacity) {
+// Reads the header (up to the first scan); the first APP1 Exif payload (the bytes after
+// "Exif\0\0") is copied into `exif`, truncated to its capacity.
+static int read_info(const unsigned char *data, size_t size, cimage_info *info,
+                     unsigned char *exif, size_t exif_capacity,
+                     char *message, size_t message_capacity) {
     struct jpeg_decompress_struct cinfo;
     shim_error_mgr err;
     install_error_manager(&cinfo, &err);
     memset(info, 0, sizeof *info);
+    info->orientation = 1;  // the caller reads it from the Exif payload
     if (setjmp(err.jump)) {
         copy_message(err.message, message, message_capacity);
         jpeg_destroy_decompress(&cinfo);
-        return CJPEG_ERROR;
+        return CIMAGE_ERROR;
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
@@ -133,12 +136,11 @@ int cjpeg_read_info(const unsigned char *data, size_t size, cjpeg_info *info,
     jpeg_read_header(&cinfo, TRUE);
     info->width = (int)cinfo.image_width;
     info->height = (int)cinfo.image_height;
-    info->components = cinfo.num_components;
     if (exif != NULL) {
         copy_exif(&cinfo, info, exif, exif_capacity);
     }
     jpeg_destroy_decompress(&cinfo);
-    return CJPEG_OK;
+    return CIMAGE_OK;
 }
 
 // CMYK -> RGB: R = 255 (1 - C)(1 - K), rounded, with C and K as ink amounts. Adobe
@@ -160,9 +162,11 @@ static void cmyk_row_to_rgb(const JSAMPLE *cmyk, unsigned char *rgb, JDIMENSION 
     }
 }
 
-int cjpeg_decode_rgb8(const unsigned char *data, size_t size,
-                      unsigned char *out, size_t out_capacity,
-                      char *message, size_t message_capacity) {
+// Grayscale is replicated to RGB; CMYK and YCCK are converted to RGB (Adobe files store
+// inverted CMYK, which is detected from the APP14 marker). Corrupt-data warnings (truncated
+// file, bad Huffman code...) are errors.
+static int decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
+                       char *message, size_t message_capacity) {
     struct jpeg_decompress_struct cinfo;
     shim_error_mgr err;
     struct jpeg_progress_mgr progress = {0};
@@ -170,7 +174,7 @@ int cjpeg_decode_rgb8(const unsigned char *data, size_t size,
     if (setjmp(err.jump)) {
         copy_message(err.message, message, message_capacity);
         jpeg_destroy_decompress(&cinfo);
-        return CJPEG_ERROR;
+        return CIMAGE_ERROR;
     }
     jpeg_create_decompress(&cinfo);
     progress.progress_monitor = limit_scans;  // called before each chunk of input is consumed
@@ -188,7 +192,7 @@ int cjpeg_decode_rgb8(const unsigned char *data, size_t size,
     if (row_bytes == 0 || (size_t)cinfo.output_height > out_capacity / row_bytes) {
         copy_message("output buffer too small", message, message_capacity);
         jpeg_destroy_decompress(&cinfo);
-        return CJPEG_BUFFER_TOO_SMALL;
+        return CIMAGE_ERROR;
     }
 
     if (is_cmyk) {
@@ -218,5 +222,7 @@ int cjpeg_decode_rgb8(const unsigned char *data, size_t size,
     }
     jpeg_finish_decompress(&cinfo);
     jpeg_destroy_decompress(&cinfo);
-    return CJPEG_OK;
+    return CIMAGE_OK;
 }
+
+const cimage_codec cimage_jpeg = {read_info, decode_rgb8};

@@ -1,8 +1,8 @@
-// See cpng_shim.h. libpng calls our error callback for fatal errors; it stores the text
+// PNG through libpng: the cimage_png codec of cimage_codecs.h. libpng calls our error callback for fatal errors; it stores the text
 // and longjmps back to the public function (libpng would print and abort if it
 // returned). Warnings (e.g. a damaged ancillary chunk, which libpng skips) are kept out
 // of stderr and otherwise ignored: they do not affect the pixels.
-#include "cpng_shim.h"
+#include "cimage_codecs.h"
 #include "shim_common.h"
 
 #include <stdint.h>
@@ -69,29 +69,31 @@ static int open_png(shim_reader *reader, png_structp *png, png_infop *info) {
     return 1;
 }
 
-int cpng_read_info(const unsigned char *data, size_t size, cpng_info *info,
-                   char *message, size_t message_capacity) {
+// Reads the signature and IHDR (and any chunks before the image data).
+static int read_info(const unsigned char *data, size_t size, cimage_info *info,
+                     unsigned char *exif, size_t exif_capacity,
+                     char *message, size_t message_capacity) {
+    (void)exif;
+    (void)exif_capacity;
     shim_reader reader = {data, size, 0, ""};
     png_structp png;
     png_infop png_info;
     memset(info, 0, sizeof *info);
     if (!open_png(&reader, &png, &png_info)) {
         shim_copy_text(message, message_capacity, reader.message);
-        return CPNG_ERROR;
+        return CIMAGE_ERROR;
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &png_info, NULL);
         shim_copy_text(message, message_capacity, reader.message);
-        return CPNG_ERROR;
+        return CIMAGE_ERROR;
     }
     png_read_info(png, png_info);
     info->width = (int)png_get_image_width(png, png_info);
     info->height = (int)png_get_image_height(png, png_info);
-    info->bit_depth = png_get_bit_depth(png, png_info);
-    info->color_type = png_get_color_type(png, png_info);
-    info->interlaced = png_get_interlace_type(png, png_info) == PNG_INTERLACE_ADAM7;
+    info->orientation = 1;
     png_destroy_read_struct(&png, &png_info, NULL);
-    return CPNG_OK;
+    return CIMAGE_OK;
 }
 
 // Asks libpng for 8-bit RGB, or RGBA when the image has any transparency.
@@ -120,9 +122,11 @@ static int request_rgb8(png_structp png, png_infop info) {
     return has_alpha;
 }
 
-int cpng_decode_rgb8(const unsigned char *data, size_t size,
-                     unsigned char *out, size_t out_capacity,
-                     char *message, size_t message_capacity) {
+// Every colour type, bit depth and Adam7 interlacing. 16-bit samples are scaled to 8 bits with
+// rounding (png_set_scale_16: round(v / 257)). Gamma and colour-profile chunks are ignored, as
+// most image libraries do.
+static int decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
+                       char *message, size_t message_capacity) {
     shim_reader reader = {data, size, 0, ""};
     png_structp png;
     png_infop info;
@@ -132,14 +136,14 @@ int cpng_decode_rgb8(const unsigned char *data, size_t size,
 
     if (!open_png(&reader, &png, &info)) {
         shim_copy_text(message, message_capacity, reader.message);
-        return CPNG_ERROR;
+        return CIMAGE_ERROR;
     }
     if (setjmp(png_jmpbuf(png))) {
         free(rgba);
         free(rows);
         png_destroy_read_struct(&png, &info, NULL);
         shim_copy_text(message, message_capacity, reader.message);
-        return CPNG_ERROR;
+        return CIMAGE_ERROR;
     }
     png_read_info(png, info);
     int has_alpha = request_rgb8(png, info);
@@ -153,7 +157,7 @@ int cpng_decode_rgb8(const unsigned char *data, size_t size,
     if (height > out_capacity / out_row_bytes) {
         png_destroy_read_struct(&png, &info, NULL);
         shim_copy_text(message, message_capacity, "output buffer too small");
-        return CPNG_BUFFER_TOO_SMALL;
+        return CIMAGE_ERROR;
     }
 
     int interlaced = png_get_interlace_type(png, info) == PNG_INTERLACE_ADAM7;
@@ -200,5 +204,7 @@ int cpng_decode_rgb8(const unsigned char *data, size_t size,
     free(rgba);
     free(rows);
     png_destroy_read_struct(&png, &info, NULL);
-    return CPNG_OK;
+    return CIMAGE_OK;
 }
+
+const cimage_codec cimage_png = {read_info, decode_rgb8};

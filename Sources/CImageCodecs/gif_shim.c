@@ -108,8 +108,11 @@ static int read_to_first_image(GifFileType *gif, gif_frame_setup *setup, char *m
     return 1;
 }
 
-int cgif_read_info(const unsigned char *data, size_t size, cimage_info *info,
-                   char *message, size_t message_capacity) {
+static int read_info(const unsigned char *data, size_t size, cimage_info *info,
+                     unsigned char *exif, size_t exif_capacity,
+                     char *message, size_t message_capacity) {
+    (void)exif;
+    (void)exif_capacity;
     memset(info, 0, sizeof *info);
     info->orientation = 1;
     gif_reader reader = {data, size, 0};
@@ -127,8 +130,8 @@ int cgif_read_info(const unsigned char *data, size_t size, cimage_info *info,
     return ok ? CIMAGE_OK : CIMAGE_ERROR;
 }
 
-int cgif_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
-                     char *message, size_t message_capacity) {
+static int decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
+                       char *message, size_t message_capacity) {
     gif_reader reader = {data, size, 0};
     GifFileType *gif = open_gif(&reader, message, message_capacity);
     if (gif == NULL) {
@@ -199,3 +202,5 @@ int cgif_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out,
     close_gif(gif);
     return ok ? CIMAGE_OK : CIMAGE_ERROR;
 }
+
+const cimage_codec cimage_gif = {read_info, decode_rgb8};

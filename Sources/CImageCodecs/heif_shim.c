@@ -48,8 +48,11 @@ static int open_primary(const unsigned char *data, size_t size, struct heif_cont
     return 1;
 }
 
-int cheif_read_info(const unsigned char *data, size_t size, cimage_info *info,
-                    char *message, size_t message_capacity) {
+static int read_info(const unsigned char *data, size_t size, cimage_info *info,
+                     unsigned char *exif, size_t exif_capacity,
+                     char *message, size_t message_capacity) {
+    (void)exif;
+    (void)exif_capacity;
     memset(info, 0, sizeof *info);
     info->orientation = 1;  // libheif applies irot / imir itself
     struct heif_context *context;
@@ -65,8 +68,8 @@ int cheif_read_info(const unsigned char *data, size_t size, cimage_info *info,
     return CIMAGE_OK;
 }
 
-int cheif_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
-                      char *message, size_t message_capacity) {
+static int decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
+                       char *message, size_t message_capacity) {
     struct heif_context *context;
     struct heif_image_handle *handle;
     if (!open_primary(data, size, &context, &handle, message, message_capacity)) {
@@ -122,3 +125,5 @@ int cheif_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out
     heif_context_free(context);
     return ok ? CIMAGE_OK : CIMAGE_ERROR;
 }
+
+const cimage_codec cimage_heif = {read_info, decode_rgb8};

@@ -143,8 +143,11 @@ static TIFF *open_sized(tiff_reader *reader, uint32_t *width, uint32_t *height, 
     return tiff;
 }
 
-int ctiff_read_info(const unsigned char *data, size_t size, cimage_info *info,
-                    char *message, size_t message_capacity) {
+static int read_info(const unsigned char *data, size_t size, cimage_info *info,
+                     unsigned char *exif, size_t exif_capacity,
+                     char *message, size_t message_capacity) {
+    (void)exif;
+    (void)exif_capacity;
     memset(info, 0, sizeof *info);
     tiff_reader reader = {data, size, 0, ""};
     uint32_t width, height;
@@ -161,8 +164,8 @@ int ctiff_read_info(const unsigned char *data, size_t size, cimage_info *info,
     return CIMAGE_OK;
 }
 
-int ctiff_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
-                      char *message, size_t message_capacity) {
+static int decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
+                       char *message, size_t message_capacity) {
     tiff_reader reader = {data, size, 0, ""};
     uint32_t width, height;
     TIFF *tiff = open_sized(&reader, &width, &height, message, message_capacity);
@@ -210,3 +213,5 @@ int ctiff_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out
     free(raster);
     return CIMAGE_OK;
 }
+
+const cimage_codec cimage_tiff = {read_info, decode_rgb8};

@@ -25,9 +25,9 @@ static const char *status_text(VP8StatusCode status) {
     return "unknown WebP error";
 }
 
-int cwebp_read_info(const unsigned char *data, size_t size, cimage_info *info,
-                    unsigned char *exif, size_t exif_capacity,
-                    char *message, size_t message_capacity) {
+static int read_info(const unsigned char *data, size_t size, cimage_info *info,
+                     unsigned char *exif, size_t exif_capacity,
+                     char *message, size_t message_capacity) {
     memset(info, 0, sizeof *info);
     info->orientation = 1;
     WebPBitstreamFeatures features;
@@ -86,8 +86,8 @@ static int decode_first_frame(const unsigned char *data, size_t size, unsigned c
     return ok ? CIMAGE_OK : CIMAGE_ERROR;
 }
 
-int cwebp_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
-                      char *message, size_t message_capacity) {
+static int decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
+                       char *message, size_t message_capacity) {
     WebPDecoderConfig config;
     if (!WebPInitDecoderConfig(&config)) {
         shim_copy_text(message, message_capacity, "libwebp version mismatch");
@@ -139,3 +139,5 @@ int cwebp_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out
     }
     return CIMAGE_OK;
 }
+
+const cimage_codec cimage_webp = {read_info, decode_rgb8};

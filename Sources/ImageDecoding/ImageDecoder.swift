@@ -38,13 +38,13 @@ public enum ImageDecoder {
     private static func decode(bytes: UnsafeRawBufferPointer, maxPixels: Int) throws(ImageDecodingError) -> Image {
         guard !bytes.isEmpty else { throw .emptyFile }
         switch ImageFormat(sniffing: bytes) {
-        case .jpeg: return try JPEGDecoder.decode(bytes, maxPixels: maxPixels)
-        case .png: return try PNGDecoder.decode(bytes, maxPixels: maxPixels)
-        case .webp: return try WebPDecoder.decode(bytes, maxPixels: maxPixels)
-        case .gif: return try CodecShim.gif.decode(bytes, maxPixels: maxPixels)
+        case .jpeg: return try LibraryDecoder.jpeg.decode(bytes, maxPixels: maxPixels)
+        case .png: return try LibraryDecoder.png.decode(bytes, maxPixels: maxPixels)
+        case .webp: return try LibraryDecoder.webp.decode(bytes, maxPixels: maxPixels)
+        case .gif: return try LibraryDecoder.gif.decode(bytes, maxPixels: maxPixels)
         case .bmp: return try BMPDecoder.decode(bytes, maxPixels: maxPixels)
-        case .tiff: return try CodecShim.tiff.decode(bytes, maxPixels: maxPixels)
-        case .heif: return try CodecShim.heif.decode(bytes, maxPixels: maxPixels)
+        case .tiff: return try LibraryDecoder.tiff.decode(bytes, maxPixels: maxPixels)
+        case .heif: return try LibraryDecoder.heif.decode(bytes, maxPixels: maxPixels)
         case nil:
             if let name = ImageFormat.unsupportedName(sniffing: bytes) { throw .unsupportedFormat(name) }
             throw .unknownFormat

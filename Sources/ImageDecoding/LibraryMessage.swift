@@ -1,6 +1,6 @@
-/// Space for the error text the C shims copy out of libjpeg / libpng.
+/// Space for the error text the C shims copy out of the image libraries.
 struct LibraryMessage {
-    /// Both libraries' messages are well under 200 characters.
+    /// The shims cut messages to fit; the libraries' own are well under 200 characters.
     private var storage = [CChar](repeating: 0, count: 256)
 
     /// Calls `body` with a writable C buffer and its capacity.

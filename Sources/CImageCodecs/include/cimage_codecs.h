@@ -1,16 +1,17 @@
-// Small, non-exiting C interfaces to the image libraries behind the ImageDecoding module's
-// WebP, GIF, TIFF and HEIF/AVIF decoders: libwebp, giflib, libtiff and libheif.
+// Small, non-exiting C interfaces to the image libraries behind the ImageDecoding module:
+// libjpeg-turbo, libpng, libwebp, giflib, libtiff and libheif, one shim file per library.
 //
-// Every format has the same two calls, as the JPEG and PNG shims do:
-//   *_read_info    reads the header only and fills a cimage_info, so the caller can refuse a
-//                  decompression bomb before any pixel memory is allocated;
-//   *_decode_rgb8  decodes the first image (first frame, first page, primary item) into the
-//                  caller's buffer as interleaved RGB8, row-major, no padding, with any
-//                  transparency composited over white: out = (c*a + 255*(255-a) + 127) / 255.
+// Every format is a cimage_codec with the same two calls:
+//   read_info    reads the header only and fills a cimage_info, so the caller can refuse a
+//                decompression bomb before any pixel memory is allocated;
+//   decode_rgb8  decodes the first image (first frame, first page, primary item) into the
+//                caller's buffer of exactly width * height * 3 bytes as interleaved RGB8,
+//                row-major, no padding, with any transparency composited over white:
+//                out = (c*a + 255*(255-a) + 127) / 255. Orientation is left to the caller.
 // Both return CIMAGE_OK, or CIMAGE_ERROR with a one-line, NUL-terminated message naming
-// the problem. None of them prints, exits, aborts or longjmps out: libtiff's and giflib's
-// errors come back as codes, libwebp's as status codes, and libheif's C API catches its
-// C++ exceptions.
+// the problem. None of them prints, exits, aborts or longjmps out: libjpeg's and libpng's
+// longjmps are caught in the shim, libtiff's and giflib's errors come back as codes, libwebp's
+// as status codes, and libheif's C API catches its C++ exceptions.
 #ifndef CIMAGE_CODECS_H
 #define CIMAGE_CODECS_H
 
@@ -30,42 +31,46 @@ enum {
 typedef struct {
     int width;
     int height;
-    /// EXIF / TIFF orientation (1-8) the caller must still apply to the decoded pixels; 1 when
-    /// the format has none or the library already applied it (HEIF's irot/imir).
+    /// TIFF's Orientation tag (1-8), which the caller applies to the decoded pixels; 1 for the
+    /// other formats: JPEG's and WebP's orientation is in their Exif payload, HEIF's irot/imir
+    /// is applied by libheif, and PNG, GIF and BMP carry none.
     int orientation;
-    /// Bytes of the Exif payload copied into the caller's buffer (WebP only; 0 otherwise).
+    /// Bytes of the Exif payload copied into the caller's buffer (JPEG and WebP; 0 otherwise).
     size_t exif_length;
 } cimage_info;
 
-// WebP (libwebp, libwebpdemux): lossy, lossless, alpha, animated (the first frame).
-// The EXIF chunk, if any, is copied into `exif` (up to `exif_capacity` bytes).
-int cwebp_read_info(const unsigned char *data, size_t size, cimage_info *info,
-                    unsigned char *exif, size_t exif_capacity,
-                    char *message, size_t message_capacity);
-int cwebp_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
-                      char *message, size_t message_capacity);
+/// Reads the header; a format that carries an Exif payload (JPEG's APP1, WebP's EXIF chunk)
+/// copies it into `exif`, up to `exif_capacity` bytes.
+typedef int (*cimage_read_info)(const unsigned char *data, size_t size, cimage_info *info,
+                                unsigned char *exif, size_t exif_capacity,
+                                char *message, size_t message_capacity);
+/// Decodes the pixels into `out` (`out_capacity` must be width * height * 3).
+typedef int (*cimage_decode_rgb8)(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
+                                  char *message, size_t message_capacity);
 
-// GIF (giflib): the first frame on the logical screen; the transparent colour and any screen
-// area the frame does not cover are white.
-int cgif_read_info(const unsigned char *data, size_t size, cimage_info *info,
-                   char *message, size_t message_capacity);
-int cgif_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
-                     char *message, size_t message_capacity);
+typedef struct {
+    cimage_read_info read_info;
+    cimage_decode_rgb8 decode_rgb8;
+} cimage_codec;
 
-// TIFF (libtiff): the first page; 1 to 16 bits; gray, palette, RGB, RGBA, CMYK, YCbCr, and
-// every compression libtiff was built with. `orientation` is the file's Orientation tag.
-int ctiff_read_info(const unsigned char *data, size_t size, cimage_info *info,
-                    char *message, size_t message_capacity);
-int ctiff_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
-                      char *message, size_t message_capacity);
-
-// HEIF / HEIC / AVIF (libheif with libde265 and dav1d/aom): the primary image, with its
-// rotation and mirroring (irot, imir) applied by libheif; 10- and 12-bit images are
-// converted to 8 bits.
-int cheif_read_info(const unsigned char *data, size_t size, cimage_info *info,
-                    char *message, size_t message_capacity);
-int cheif_decode_rgb8(const unsigned char *data, size_t size, unsigned char *out, size_t out_capacity,
-                      char *message, size_t message_capacity);
+/// JPEG (libjpeg-turbo): baseline, progressive (at most 100 scans), gray, CMYK and YCCK;
+/// corrupt-data warnings (a truncated file, a bad Huffman code) are errors.
+extern const cimage_codec cimage_jpeg;
+/// PNG (libpng): every colour type and bit depth, palettes, tRNS, Adam7; 16-bit samples
+/// rounded to 8 bits.
+extern const cimage_codec cimage_png;
+/// WebP (libwebp, libwebpdemux): lossy, lossless, alpha, animated (the first frame).
+extern const cimage_codec cimage_webp;
+/// GIF (giflib): the first frame on the logical screen; the transparent colour and any screen
+/// area the frame does not cover are white.
+extern const cimage_codec cimage_gif;
+/// TIFF (libtiff): the first page; 1 to 16 bits; gray, palette, RGB, RGBA, CMYK, YCbCr, and
+/// every compression libtiff was built with. `orientation` is the file's Orientation tag.
+extern const cimage_codec cimage_tiff;
+/// HEIF / HEIC / AVIF (libheif with libde265 and dav1d/aom): the primary image, with its
+/// rotation and mirroring (irot, imir) applied by libheif; 10- and 12-bit images are
+/// converted to 8 bits.
+extern const cimage_codec cimage_heif;
 
 #ifdef __cplusplus
 }

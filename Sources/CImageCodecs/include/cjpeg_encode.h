@@ -1,5 +1,5 @@
 // JPEG encoding for small previews (the batch report's thumbnails), with the same
-// non-exiting error handling as the decoder in cjpeg_shim.h.
+// non-exiting error handling as the decoder in cjpeg_shim.c.
 #ifndef CJPEG_ENCODE_H
 #define CJPEG_ENCODE_H
 
