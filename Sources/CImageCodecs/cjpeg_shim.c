@@ -122,7 +122,6 @@ static int read_info(const unsigned char *data, size_t size, cimage_info *info,
     shim_error_mgr err;
     install_error_manager(&cinfo, &err);
     memset(info, 0, sizeof *info);
-    info->orientation = 1;  // the caller reads it from the Exif payload
     if (setjmp(err.jump)) {
         copy_message(err.message, message, message_capacity);
         jpeg_destroy_decompress(&cinfo);

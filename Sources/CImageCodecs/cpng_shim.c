@@ -73,8 +73,6 @@ static int open_png(shim_reader *reader, png_structp *png, png_infop *info) {
 static int read_info(const unsigned char *data, size_t size, cimage_info *info,
                      unsigned char *exif, size_t exif_capacity,
                      char *message, size_t message_capacity) {
-    (void)exif;
-    (void)exif_capacity;
     shim_reader reader = {data, size, 0, ""};
     png_structp png;
     png_infop png_info;
@@ -91,7 +89,6 @@ static int read_info(const unsigned char *data, size_t size, cimage_info *info,
     png_read_info(png, png_info);
     info->width = (int)png_get_image_width(png, png_info);
     info->height = (int)png_get_image_height(png, png_info);
-    info->orientation = 1;
     png_destroy_read_struct(&png, &png_info, NULL);
     return CIMAGE_OK;
 }

@@ -111,10 +111,7 @@ static int read_to_first_image(GifFileType *gif, gif_frame_setup *setup, char *m
 static int read_info(const unsigned char *data, size_t size, cimage_info *info,
                      unsigned char *exif, size_t exif_capacity,
                      char *message, size_t message_capacity) {
-    (void)exif;
-    (void)exif_capacity;
     memset(info, 0, sizeof *info);
-    info->orientation = 1;
     gif_reader reader = {data, size, 0};
     GifFileType *gif = open_gif(&reader, message, message_capacity);
     if (gif == NULL) {

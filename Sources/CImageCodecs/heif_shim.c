@@ -51,10 +51,7 @@ static int open_primary(const unsigned char *data, size_t size, struct heif_cont
 static int read_info(const unsigned char *data, size_t size, cimage_info *info,
                      unsigned char *exif, size_t exif_capacity,
                      char *message, size_t message_capacity) {
-    (void)exif;
-    (void)exif_capacity;
     memset(info, 0, sizeof *info);
-    info->orientation = 1;  // libheif applies irot / imir itself
     struct heif_context *context;
     struct heif_image_handle *handle;
     if (!open_primary(data, size, &context, &handle, message, message_capacity)) {

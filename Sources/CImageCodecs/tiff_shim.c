@@ -146,8 +146,6 @@ static TIFF *open_sized(tiff_reader *reader, uint32_t *width, uint32_t *height, 
 static int read_info(const unsigned char *data, size_t size, cimage_info *info,
                      unsigned char *exif, size_t exif_capacity,
                      char *message, size_t message_capacity) {
-    (void)exif;
-    (void)exif_capacity;
     memset(info, 0, sizeof *info);
     tiff_reader reader = {data, size, 0, ""};
     uint32_t width, height;

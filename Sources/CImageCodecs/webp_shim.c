@@ -29,7 +29,6 @@ static int read_info(const unsigned char *data, size_t size, cimage_info *info,
                      unsigned char *exif, size_t exif_capacity,
                      char *message, size_t message_capacity) {
     memset(info, 0, sizeof *info);
-    info->orientation = 1;
     WebPBitstreamFeatures features;
     VP8StatusCode status = WebPGetFeatures(data, size, &features);
     if (status != VP8_STATUS_OK) {

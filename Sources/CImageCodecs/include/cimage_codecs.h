@@ -31,9 +31,9 @@ enum {
 typedef struct {
     int width;
     int height;
-    /// TIFF's Orientation tag (1-8), which the caller applies to the decoded pixels; 1 for the
-    /// other formats: JPEG's and WebP's orientation is in their Exif payload, HEIF's irot/imir
-    /// is applied by libheif, and PNG, GIF and BMP carry none.
+    /// TIFF's Orientation tag (1-8), which the caller applies to the decoded pixels; left 0
+    /// (none) by the other formats: JPEG's and WebP's orientation is in their Exif payload,
+    /// HEIF's irot/imir is applied by libheif, and PNG and GIF carry none.
     int orientation;
     /// Bytes of the Exif payload copied into the caller's buffer (JPEG and WebP; 0 otherwise).
     size_t exif_length;
