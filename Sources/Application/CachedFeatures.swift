@@ -55,6 +55,21 @@ public struct CachedFeatures {
         }
     }
 
+    /// `caption features --cache`: adds the photos the cache lacks. Returns one summary line
+    /// ("N added, M already cached, F failed; T images in the cache") and the failures, each
+    /// naming its file; a photo whose `problem` the walk already knows is reported, not opened.
+    public func add(_ photos: [ImageFileList.Entry], quiet: Bool) throws(CaptionError)
+        -> (summary: String, failures: [CaptionError]) {
+        let before = cache.count
+        let readable = photos.filter { $0.problem == nil }.map(\.path)
+        let unreadable = photos.compactMap { photo in photo.problem.map { CaptionError.input(photo.path, $0) } }
+        let (_, failures) = try encode(readable, quiet: quiet)
+        let added = cache.count - before
+        let summary = "\(cachePath): \(added) added, \(readable.count - added - failures.count) already cached, "
+            + "\(unreadable.count + failures.count) failed; \(cache.count) images in the cache"
+        return (summary, unreadable + failures)
+    }
+
     /// The cached features under `key`.
     public func features(_ key: Data) throws(CaptionError) -> EncoderFeatures? {
         do {

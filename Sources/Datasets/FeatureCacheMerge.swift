@@ -87,6 +87,15 @@ public struct FeatureCacheMerge: Sendable {
         self.weights = weights
     }
 
+    /// What `caption features merge` prints: a line per part (its path, a tab, its photos), then
+    /// the total, the duplicates kept once and the weights.
+    public func report(parts: [String], output: String) -> [String] {
+        let duplicateNote = duplicates == 0 ? "" : " (\(duplicates) photo\(duplicates == 1 ? "" : "s") in more than one part, kept once)"
+        return zip(parts, counts).map { "\($0)\t\($1)" }
+            + ["merged \(count) images from \(parts.count) files into \(output)\(duplicateNote); "
+               + "encoder weights \(weights.map(\.description) ?? "unknown (CAPFEAT1 parts)")"]
+    }
+
     /// The weights every part shares, or the error naming the first part that disagrees.
     private static func commonWeights(_ files: [Part]) throws(FeatureCacheMergeError) -> EncoderWeightsDigest? {
         guard let known = files.first(where: { $0.header.weights != nil }), let weights = known.header.weights else { return nil }

@@ -26,13 +26,16 @@ public enum ImageDecoder {
 
     /// Reads and decodes an image file; read failures become ``ImageDecodingError/unreadable(_:)``.
     public static func decode(contentsOf url: URL, maxPixels: Int = defaultMaxPixels) throws(ImageDecodingError) -> Image {
-        let data: Data
+        try decode(read(contentsOf: url), maxPixels: maxPixels)
+    }
+
+    /// A file's bytes; read failures become ``ImageDecodingError/unreadable(_:)``.
+    public static func read(contentsOf url: URL) throws(ImageDecodingError) -> Data {
         do {
-            data = try Data(contentsOf: url)
+            return try Data(contentsOf: url)
         } catch {
             throw .unreadable(readFailureReason(error))
         }
-        return try decode(data, maxPixels: maxPixels)
     }
 
     private static func decode(bytes: UnsafeRawBufferPointer, maxPixels: Int) throws(ImageDecodingError) -> Image {

@@ -1,5 +1,6 @@
 import Alignment
 import Foundation
+import ImageDecoding
 import Support
 import Encoder
 
@@ -37,6 +38,20 @@ public struct AlignmentPage {
         self.tokens = tokens
         self.known = known
         self.alignment = alignment
+    }
+
+    /// The page for a photo file and the photo decoded from it: JPEG and PNG embedded as they
+    /// are, other formats as a JPEG of the decoded photo (``PagePhoto``).
+    public init(imageName: String, photoFile: Data, photo: Image, sentence: String, tokens: [String], known: [Bool],
+                alignment: PairAlignment) throws(CaptionError) {
+        let shown: (bytes: Data, mimeType: String)
+        do {
+            shown = try PagePhoto.embeddable(photoFile, decoded: photo)
+        } catch {
+            throw .input(imageName, error.description)
+        }
+        self.init(imageName: imageName, imageBytes: shown.bytes, mimeType: shown.mimeType, width: photo.width,
+                  height: photo.height, sentence: sentence, tokens: tokens, known: known, alignment: alignment)
     }
 
     /// The grid side of `ImageRegions` at 224 × 224.

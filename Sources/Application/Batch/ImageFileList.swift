@@ -193,3 +193,23 @@ extension ImageFileList {
         return shard.map { files.sharded($0) } ?? files
     }
 }
+
+extension ImageFileList {
+    /// What `caption features` encodes: one folder walked or a --list read as ``select(folder:list:includeHidden:shard:)``
+    /// does, or else the files as given, narrowed to `shard`. Entries with a `problem` (a FIFO, a
+    /// folder that cannot be read) are to be reported, never opened.
+    public static func select(arguments: [String], list: String?, includeHidden: Bool, shard: Shard?) throws(CaptionError)
+        -> [Entry] {
+        let folders = arguments.filter { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+        if list != nil || !folders.isEmpty {
+            guard arguments.count <= 1 else {
+                throw .usage(folders[0], "a folder must be the only argument; for several, list their photos with --list FILE")
+            }
+            return try select(folder: arguments.first, list: list, includeHidden: includeHidden, shard: shard).entries
+        }
+        return arguments.filter { shard?.contains($0) ?? true }.map { Entry(path: $0) }
+    }
+}

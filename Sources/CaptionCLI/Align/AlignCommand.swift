@@ -50,33 +50,14 @@ struct AlignCommand: ParsableCommand {
         case .failure(let problem): throw CaptionError.input(image, problem.description)
         }
         let encoder = try ModelFiles.encoder(aligner.image.weights)
-        let bytes: Data
-        do {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: image))
-        } catch {
-            throw CaptionError.input(image, "cannot read file: \((error as? CocoaError)?.underlying?.localizedDescription ?? error.localizedDescription)")
-        }
-        let photo: Image
-        do {
-            photo = try ImageDecoder.decode(bytes, maxPixels: aligner.image.maxPixels)
-        } catch {
-            throw CaptionError.input(image, error.description)
-        }
+        let (bytes, photo) = try ImageSource.read(image, maxPixels: aligner.image.maxPixels)
         let alignment = file.model.score(regions: encoder.encode(photo).features.regions, sentence: input.ids)
         let text = AlignmentText(image: image, sentence: sentence, tokens: input.tokens,
                                  known: input.tokens.map { file.vocabulary.id(for: $0) != nil }, alignment: alignment)
         emit(json ? text.json : text.table)
         guard let html else { return }
-        let shown: (bytes: Data, mimeType: String)
-        do {
-            shown = try PagePhoto.embeddable(bytes, decoded: photo)
-        } catch {
-            throw CaptionError.input(image, error.description)
-        }
-        let page = AlignmentPage(imageName: URL(fileURLWithPath: image).lastPathComponent, imageBytes: shown.bytes,
-                                 mimeType: shown.mimeType,
-                                 width: photo.width, height: photo.height, sentence: sentence, tokens: input.tokens,
-                                 known: text.known, alignment: alignment)
+        let page = try AlignmentPage(imageName: URL(fileURLWithPath: image).lastPathComponent, photoFile: bytes, photo: photo,
+                                     sentence: sentence, tokens: input.tokens, known: text.known, alignment: alignment)
         try writeOutputFile(html, try page.html())
     }
 }

@@ -1,10 +1,8 @@
 import Application
 import ArgumentParser
-import Encoder
 import Foundation
 import ImageDecoding
 import Tensors
-import Datasets
 import Formats
 import Support
 
@@ -82,7 +80,8 @@ struct FeaturesExtractCommand: ParsableCommand {
     }
 
     func run() throws {
-        let photos = try selectedPhotos()
+        let photos = try ImageFileList.select(arguments: images, list: list, includeHidden: hidden,
+                                              shard: shard.map { try Shard(parsing: $0) })
         if let cache { return try fillCache(cache, photos) }
         let encoder = try ModelFiles.encoder(imageOptions.weights)
         let progress = ProgressBar(total: photos.count, quiet: output.quiet)
@@ -121,36 +120,11 @@ struct FeaturesExtractCommand: ParsableCommand {
         if failures > 0 { throw ExitCode(1) }
     }
 
-    /// The photos to encode, in order: one folder walked or a --list read as `caption batch`
-    /// does, or the files as given; then --shard. Entries with a `problem` (a FIFO, a folder
-    /// that cannot be read) are reported, never opened.
-    private func selectedPhotos() throws -> [ImageFileList.Entry] {
-        let shard = try shard.map { try Shard(parsing: $0) }
-        let folders = images.filter { path in
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-        }
-        if list != nil || !folders.isEmpty {
-            guard images.count <= 1 else {
-                throw CaptionError.usage(folders[0], "a folder must be the only argument; for several, list their photos with --list FILE")
-            }
-            return try ImageFileList.select(folder: images.first, list: list, includeHidden: hidden, shard: shard).entries
-        }
-        return images.filter { shard?.contains($0) ?? true }.map { ImageFileList.Entry(path: $0) }
-    }
-
     /// `--cache`: encode what is not cached yet, report failures per file, print one summary line.
     private func fillCache(_ path: String, _ photos: [ImageFileList.Entry]) throws {
-        let features = try imageOptions.cachedFeatures(path)
-        let before = features.cache.count
-        let readable = photos.filter { $0.problem == nil }.map(\.path)
-        let unreadable = photos.compactMap { photo in photo.problem.map { CaptionError.input(photo.path, $0) } }
-        let (_, failures) = try features.encode(readable, quiet: output.quiet)
-        (unreadable + failures).forEach(report)
-        let added = features.cache.count - before
-        let failed = unreadable.count + failures.count
-        emit("\(path): \(added) added, \(readable.count - added - failures.count) already cached, "
-              + "\(failed) failed; \(features.cache.count) images in the cache")
-        if failed > 0 { throw ExitCode(1) }
+        let (summary, failures) = try imageOptions.cachedFeatures(path).add(photos, quiet: output.quiet)
+        failures.forEach(report)
+        emit(summary)
+        if !failures.isEmpty { throw ExitCode(1) }
     }
 }

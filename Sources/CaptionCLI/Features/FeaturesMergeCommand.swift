@@ -40,10 +40,6 @@ struct FeaturesMergeCommand: ParsableCommand {
             if case .outputIsAnInput = error { throw CaptionError(.usage, nil, error.description) }
             throw CaptionError(.input, nil, error.description)
         }
-        for (part, count) in zip(parts, merge.counts) { emit("\(part)\t\(count)") }
-        let duplicates = merge.duplicates == 0 ? ""
-            : " (\(merge.duplicates) photo\(merge.duplicates == 1 ? "" : "s") in more than one part, kept once)"
-        emit("merged \(merge.count) images from \(parts.count) files into \(out)\(duplicates); "
-             + "encoder weights \(merge.weights.map(\.description) ?? "unknown (CAPFEAT1 parts)")")
+        merge.report(parts: parts, output: out).forEach(emit)
     }
 }
