@@ -1,7 +1,9 @@
 import Encoder
+import Formats
 import Foundation
 import ImageDecoding
 import Support
+import Tensors
 
 /// How a photo's features are shown.
 public enum FeatureSummary {
@@ -19,5 +21,22 @@ public enum FeatureSummary {
     public static func json(_ path: String, _ image: Image, _ features: EncoderOutput) -> String {
         JSON.object([("image", .string(path)), ("width", .int(image.width)), ("height", .int(image.height)),
                      ("vector", .array(features.imageVector.data.map { .compact($0) }))]).text
+    }
+
+    /// `caption features --out`: every photo's vector and pool5, named `<path>.vector` and
+    /// `<path>.pool5`, in one safetensors file.
+    public static func write(_ features: [(path: String, output: EncoderOutput)], producer: String, to path: String) throws(CaptionError) {
+        var tensors: [String: Tensor] = [:]
+        for (photo, output) in features {
+            tensors["\(photo).vector"] = output.imageVector
+            tensors["\(photo).pool5"] = output.pool5
+        }
+        do {
+            try SafeTensorsFile.write(tensors, metadata: ["producer": producer,
+                                                          "layout": "pool5 is [7, 7, 512] HWC; vector is the mean of pool5's cells"],
+                                      to: URL(fileURLWithPath: path))
+        } catch {
+            throw .input(path, "\(error)")
+        }
     }
 }

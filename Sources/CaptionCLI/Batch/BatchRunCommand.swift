@@ -1,9 +1,6 @@
 import ArgumentParser
 import Application
 import Foundation
-import ImageDecoding
-import Tensors
-import Support
 
 extension ResultFormat: ExpressibleByArgument {}
 
@@ -84,7 +81,6 @@ struct BatchRunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let start = Date()
         let files = try ImageFileList.select(folder: directory, list: list, includeHidden: hidden,
                                              shard: try shard.map { try Shard(parsing: $0) })
         let output: ResultFile
@@ -93,43 +89,15 @@ struct BatchRunCommand: ParsableCommand {
         } catch {
             throw CaptionError(.usage, nil, "\(error)")
         }
-        let selected = Set(files.entries.map(\.path))
-        let earlier = output.earlier.filter { selected.contains($0.image) }
-        let done = Set(earlier.map(\.image))
-        let pending = files.entries.filter { !done.contains($0.path) }
-
-        var outcome = BatchRunner.Outcome()
-        var writeError: ResultFileError?
-        if !pending.isEmpty {
-            let pipeline = try captioner.pipeline(confidence: format == .jsonl)
-            let runner = BatchRunner(pipeline: pipeline, maxPixels: captioner.image.maxPixels,
-                                     batchSize: batchSize ?? BatchRunner.defaultBatchSize, jobs: jobs, thumbnailSide: html == nil ? nil : 128)
-            Interruption.install()
-            let progress = ProgressBar(total: pending.count, quiet: quiet)
-            do throws(ResultFileError) {
-                outcome = try runner.run(pending, into: output, keepRecords: html != nil, progress: progress)
-            } catch {
-                writeError = error
-            }
-            progress.finish()
-        }
-        if writeError == nil {
-            do throws(ResultFileError) { try output.finish() } catch { writeError = error }
-        }
-        let summary = BatchSummary(files: files, earlier: earlier, outcome: outcome, pending: pending.count,
-                                   output: out, shard: shard, seconds: Date().timeIntervalSince(start))
-        if let html, writeError == nil {
-            let records = output.earlier + outcome.records
-            let report = BatchReport(title: "caption batch: \(directory ?? list ?? "")", summary: summary.lines, records: records,
-                                     thumbnails: BatchReport.thumbnails(of: records, made: outcome.thumbnails,
-                                                                        maxPixels: captioner.image.maxPixels))
-            try writeOutputFile(html, try report.html())
-        }
-        FileHandle.standardError.write(Data(summary.text.utf8))
-        if let writeError {
-            throw CaptionError(.input, nil, "\(writeError)")
-        }
-        if outcome.interrupted { throw ExitCode(130) }
-        if summary.failedCount > 0 { throw ExitCode(1) }
+        let job = BatchJob(files: files, output: output, shard: shard,
+                           reportTitle: html == nil ? nil : "caption batch: \(directory ?? list ?? "")",
+                           maxPixels: captioner.image.maxPixels, batchSize: batchSize ?? BatchRunner.defaultBatchSize,
+                           jobs: jobs, quiet: quiet)
+        let result = try job.run { () throws(CaptionError) in try captioner.pipeline(confidence: format == .jsonl) }
+        if let html, let report = result.report { try writeOutputFile(html, try report.html()) }
+        FileHandle.standardError.write(Data(result.summary.text.utf8))
+        if let writeError = result.writeError { throw CaptionError(.input, nil, "\(writeError)") }
+        if result.interrupted { throw ExitCode(130) }
+        if result.summary.failedCount > 0 { throw ExitCode(1) }
     }
 }

@@ -1,11 +1,7 @@
 import ArgumentParser
 import Application
-import Captioning
-import Encoder
 import Foundation
-import ImageDecoding
 import Tensors
-import Support
 
 /// `caption bench end-to-end`: one JPEG from file to caption, cold and warm; or, with --dir, a
 /// whole folder through `caption batch`'s pipeline.
@@ -41,7 +37,6 @@ struct EndToEndBench: ParsableCommand {
     @Option(help: ArgumentHelp("With --dir: ONNX Runtime's encoder img/s on this machine (bench/onnxruntime_encoder.py), to print the ratio.", valueName: "img/s"))
     var onnxruntime: Double?
 
-
     @OptionGroup var captioner: CaptionerOptions
 
     func validate() throws {
@@ -74,49 +69,22 @@ struct EndToEndBench: ParsableCommand {
 
     /// The batch pipeline over a folder, then the encoder alone at the same batch size.
     private func runFolder(_ dir: String) throws {
-        let files: ImageFileList
-        do {
-            files = try ImageFileList.walk(dir)
-        } catch {
-            throw CaptionError(.usage, nil, "\(error)")
-        }
         let pipeline = try captioner.pipeline(confidence: true)
-        let batchSize = BatchRunner.defaultBatchSize
-        let runner = BatchRunner(pipeline: pipeline, maxPixels: captioner.image.maxPixels, batchSize: batchSize, jobs: 1,
-                                 thumbnailSide: nil)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("caption-bench-\(getpid()).jsonl").path
-        defer { unlink(scratch) }
-        let output = try ResultFile(path: scratch, format: .jsonl, force: true)
-        let start = DispatchTime.now().uptimeNanoseconds
-        let outcome = try runner.run(files.entries, into: output, keepRecords: false,
-                                     progress: ProgressBar(total: files.entries.count))
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let images = outcome.captioned + outcome.failures.count
-
-        // The encoder alone on real inputs, a batch at a time, as the pipeline calls it.
-        let sample = files.entries.prefix(batchSize).compactMap { entry in
-            (try? ImageDecoder.decode(contentsOf: URL(fileURLWithPath: entry.path), maxPixels: captioner.image.maxPixels))
-                .map { Preprocess.tensor(from: $0, convention: pipeline.encoder.convention) }
-        }
-        let encoderRuns = max(1, min(runs, 5))
-        _ = pipeline.encoder.encode(batch: sample)
-        let encoderSeconds = BenchTable.time(runs: encoderRuns) { _ = pipeline.encoder.encode(batch: sample) }
-        let encoderRate = Double(sample.count) / encoderSeconds
-
-        var table = BenchTable(title: "caption bench end-to-end --dir \(dir): \(images) photos (\(outcome.failures.count) failed), "
-                               + "beam \(pipeline.policy.beamSize), batch \(batchSize), \(Parallel.workers) cores")
-        table.add(stage: "batch: decode, encode, beam search, write", batch: "\(batchSize)", runs: 1,
-                  msPerRun: seconds * 1000 / Double(max(images, 1)), perSecond: Double(images) / seconds, gflops: nil)
-        table.add(stage: "encoder alone", batch: "\(sample.count)", runs: encoderRuns, msPerRun: 1000 / encoderRate,
-                  perSecond: encoderRate, gflops: nil)
+        let figures = try FolderBenchmark.run(folder: dir, pipeline: pipeline, maxPixels: captioner.image.maxPixels,
+                                              encoderRuns: max(1, min(runs, 5)))
+        let (photos, seconds, batch) = (Double(figures.photos), figures.seconds, "\(figures.batchSize)")
+        var table = BenchTable(title: "caption bench end-to-end --dir \(dir): \(figures.photos) photos (\(figures.failed) failed), "
+                               + "beam \(pipeline.policy.beamSize), batch \(batch), \(Parallel.workers) cores")
+        table.add(stage: "batch: decode, encode, beam search, write", batch: batch, runs: 1,
+                  msPerRun: seconds * 1000 / max(photos, 1), perSecond: photos / seconds, gflops: nil)
+        table.add(stage: "encoder alone", batch: "\(figures.encoderBatch)", runs: figures.encoderRuns,
+                  msPerRun: 1000 / figures.encoderRate, perSecond: figures.encoderRate, gflops: nil)
         if let onnxruntime {
             table.add(stage: "onnxruntime encoder (given)", batch: "1", runs: nil, msPerRun: 1000 / onnxruntime,
                       perSecond: onnxruntime, gflops: nil)
-            table.footer.append(String(format: "batch / onnxruntime encoder: %.2f×", Double(images) / seconds / onnxruntime))
+            table.footer.append(String(format: "batch / onnxruntime encoder: %.2f×", photos / seconds / onnxruntime))
         }
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        table.footer.append(String(format: "peak RSS: %.0f MB; wall time %.1f s", Double(usage.ru_maxrss) / 1024, seconds))
+        table.footer.append(String(format: "peak RSS: %.0f MB; wall time %.1f s", figures.peakRSSMegabytes, seconds))
         emit(table)
     }
 }

@@ -1,9 +1,8 @@
 import Application
 import ArgumentParser
 import Foundation
+import Encoder
 import ImageDecoding
-import Tensors
-import Formats
 import Support
 
 /// `caption features IMAGE…` (or a folder, or `--list`): the encoder's outputs for each photo,
@@ -85,7 +84,7 @@ struct FeaturesExtractCommand: ParsableCommand {
         if let cache { return try fillCache(cache, photos) }
         let encoder = try ModelFiles.encoder(imageOptions.weights)
         let progress = ProgressBar(total: photos.count, quiet: output.quiet)
-        var saved: [String: Tensor] = [:]
+        var saved: [(path: String, output: EncoderOutput)] = []
         var failures = 0
         for photo in photos {
             let image: Image
@@ -100,23 +99,14 @@ struct FeaturesExtractCommand: ParsableCommand {
             }
             let features = encoder.encode(image)
             if out != nil {
-                saved["\(photo.path).vector"] = features.imageVector
-                saved["\(photo.path).pool5"] = features.pool5
+                saved.append((photo.path, features))
             } else {
                 emit(output.json ? FeatureSummary.json(photo.path, image, features) : FeatureSummary.text(photo.path, image, features))
             }
             progress.advance()
         }
         progress.finish()
-        if let out {
-            do {
-                try SafeTensorsFile.write(saved, metadata: ["producer": "caption \(CaptionCommand.version)",
-                                                        "layout": "pool5 is [7, 7, 512] HWC; vector is the mean of pool5's cells"],
-                                      to: URL(fileURLWithPath: out))
-            } catch {
-                throw CaptionError.input(out, "\(error)")
-            }
-        }
+        if let out { try FeatureSummary.write(saved, producer: "caption \(CaptionCommand.version)", to: out) }
         if failures > 0 { throw ExitCode(1) }
     }
 

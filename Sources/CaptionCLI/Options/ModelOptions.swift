@@ -12,7 +12,7 @@ struct CaptionerOptions: ParsableArguments {
     @OptionGroup var image: ImageOptions
 
     /// The captioner, the encoder and (to re-rank, or for a `confidence`) the aligner, loaded.
-    func pipeline(confidence: Bool = false) throws -> CaptionPipeline {
+    func pipeline(confidence: Bool = false) throws(CaptionError) -> CaptionPipeline {
         try CaptionPipeline(model: model, weights: image.weights, policy: decoding.policy, confidence: confidence)
     }
 }
