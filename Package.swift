@@ -12,6 +12,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C shims over Debian's image libraries (libjpeg-turbo, libpng, libwebp, giflib, libtiff,
@@ -45,10 +49,17 @@ let package = Package(
                  dependencies: ["Alignment", "Captioning", "Datasets", "Encoder", "Evaluation", "Formats",
                                 "ImageDecoding", "Support", "Tensors", "Text"],
                  resources: [.copy("Resources")]),
+        // `caption serve`: the HTTP API, cross-request batching and the web page, over Application.
+        .target(name: "Serving",
+                dependencies: ["Application", "Alignment", "Captioning", "Encoder", "ImageDecoding", "Support", "Tensors",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "MultipartKit", package: "multipart-kit"),
+                               .product(name: "Prometheus", package: "swift-prometheus"),
+                               .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "CaptionCLI",
             dependencies: [
-                "Application", "Alignment", "Captioning", "Datasets", "Encoder", "Evaluation", "Formats",
+                "Application", "Serving", "Alignment", "Captioning", "Datasets", "Encoder", "Evaluation", "Formats",
                 "ImageDecoding", "Learning", "Support", "Tensors", "Text",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

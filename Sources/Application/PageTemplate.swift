@@ -1,15 +1,15 @@
 import Foundation
 
-/// The HTML/CSS/JS of the pages, kept as resource files (`Sources/Application/Resources/`) so
+/// The HTML/CSS/JS of the pages (and the server's OpenAPI description), kept as resource files (`Sources/Application/Resources/`) so
 /// they can be read and edited as web pages, not as Swift strings.
-enum PageTemplate {
+public enum PageTemplate {
     /// The resource bundle SwiftPM copies beside the executable (and the test runner).
     private static let bundleName = "caption_Application.resources"
 
     /// The text of the resource `name`. Looked up beside the running executable (following
     /// links), not through `Bundle.module`, which would stop the program if the bundle were
     /// missing: a binary copied away from its build folder gets one clear error instead.
-    static func text(_ name: String) throws(CaptionError) -> String {
+    public static func text(_ name: String) throws(CaptionError) -> String {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0])
         let folders = [Bundle.main.bundleURL, executable.deletingLastPathComponent(),
                        executable.resolvingSymlinksInPath().deletingLastPathComponent()]

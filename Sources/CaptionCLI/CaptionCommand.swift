@@ -24,11 +24,12 @@ struct CaptionCommand: ParsableCommand {
           caption score photo.jpg "a dog runs on the beach"
           caption retrieve --images photos/ --query "a dog runs on the beach"
           caption align photo.jpg "a dog runs on the beach" --html align.html
+          caption serve --port 8080
           caption bench encoder
         """,
         version: version,
         subcommands: [CaptionImagesCommand.self, FeaturesCommand.self, ScoreCommand.self, RetrieveCommand.self,
-                      AlignCommand.self, BatchCommand.self, TrainCommand.self, EvaluateCommand.self,
+                      AlignCommand.self, BatchCommand.self, ServeCommand.self, TrainCommand.self, EvaluateCommand.self,
                       SampleCommand.self, ExportCommand.self, ImportWeightsCommand.self, BenchCommand.self],
         defaultSubcommand: CaptionImagesCommand.self
     )

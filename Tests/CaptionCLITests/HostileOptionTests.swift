@@ -27,6 +27,9 @@ import Testing
         (["bench", "encoder"], ["--runs", "--size", "--onnxruntime"]),
         (["bench", "decoder", photo], ["--runs"]),
         (["bench", "end-to-end", photo], ["--runs", "--onnxruntime"]),
+        // An address that cannot be bound, so a value that passes validation ends at the bind.
+        (["serve", "--host", "256.0.0.1"], ["--port", "--max-body", "--batch-size", "--batch-window", "--queue", "--timeout",
+                                            "--max-pixels"]),
     ]
 
     /// Out of range for every option (negative, not a number, infinite, huge), then 0, which is

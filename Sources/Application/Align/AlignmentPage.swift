@@ -75,6 +75,13 @@ public struct AlignmentPage {
         return "row \(cell.row + 1), column \(cell.column + 1)"
     }
 
+    /// `template` with its `{{REGION_BOXES_STYLE}}` slot filled with the box and label CSS this
+    /// page shares with `caption serve`'s page (`Resources/region-boxes.css`), so both draw a
+    /// word's region alike.
+    public static func withRegionBoxesStyle(_ template: String) throws(CaptionError) -> String {
+        try HTML.fill(template, ["REGION_BOXES_STYLE": PageTemplate.text("region-boxes.css")])
+    }
+
     public func html() throws(CaptionError) -> String {
         let regions = Array(Set(alignment.alignment)).sorted()
         var boxes = ""
@@ -99,7 +106,8 @@ public struct AlignmentPage {
                 + "</div><figcaption>\(HTML.escape(token))</figcaption></figure>\n"
         }
         let summary = String(format: "S = %.3f over %d words (S / words = %.3f)", alignment.raw, tokens.count, alignment.normalized)
-        return try HTML.fill(PageTemplate.text("alignment-page.html"), [
+        // The stylesheet first: its pass sees only our own files, never a user's text.
+        return try HTML.fill(Self.withRegionBoxesStyle(PageTemplate.text("alignment-page.html")), [
             "SENTENCE": HTML.escape(sentence),
             "PHOTO": "data:\(mimeType);base64,\(imageBytes.base64EncodedString())",
             "WIDTH": String(width), "HEIGHT": String(height),

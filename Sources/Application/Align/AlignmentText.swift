@@ -36,15 +36,25 @@ public struct AlignmentText {
     }
 
     /// `{"image", "sentence", "score", "normalized", "words": [{"word", "known", "region", "row", "column", "score"}]}`.
-    public var json: String {
+    public var json: String { object(boxes: false).text }
+
+    /// The object of `json`; with `boxes`, each word also has its region's `"box": {"left", "top",
+    /// "width", "height"}` as fractions of the photo (the page's drawing, `AlignmentPage.box`).
+    public func object(boxes: Bool) -> JSON {
         let words: [JSON] = tokens.indices.map { index in
             let region = alignment.alignment[index]
             var fields: [(String, JSON)] = [("word", .string(tokens[index])), ("known", .bool(known[index])), ("region", .int(region))]
             if let cell = ImageRegions.cell(ofRegion: region) { fields += [("row", .int(cell.row)), ("column", .int(cell.column))] }
             fields.append(("score", .number(alignment.wordScores[index])))
+            if boxes {
+                let box = AlignmentPage.box(region)
+                fields.append(("box", .object([("left", .double(box.left / 100, decimals: 4)), ("top", .double(box.top / 100, decimals: 4)),
+                                               ("width", .double(box.width / 100, decimals: 4)),
+                                               ("height", .double(box.height / 100, decimals: 4))])))
+            }
             return .object(fields)
         }
         return JSON.object([("image", .string(image)), ("sentence", .string(sentence)), ("score", .number(alignment.raw)),
-                            ("normalized", .number(alignment.normalized)), ("words", .array(words))]).text
+                            ("normalized", .number(alignment.normalized)), ("words", .array(words))])
     }
 }

@@ -46,8 +46,11 @@ public struct BatchRecord: Sendable, Equatable {
     public var failed: Bool { error != nil }
 
     /// The one-line JSON form (no newline).
-    public var jsonLine: String {
-        if let error { return JSON.object([("image", .string(image)), ("error", .string(error))]).text }
+    public var jsonLine: String { json.text }
+
+    /// The JSON object of `jsonLine`, for a caller that adds fields (a server's timings).
+    public var json: JSON {
+        if let error { return JSON.object([("image", .string(image)), ("error", .string(error))]) }
         let beams: [JSON] = candidates.map { candidate in
             .object([("caption", .string(candidate.caption)), ("logprob", .number(candidate.logprob)),
                      ("score", .number(candidate.score)), ("word_logprobs", .array(candidate.wordLogprobs.map { .number($0) }))])
@@ -57,7 +60,7 @@ public struct BatchRecord: Sendable, Equatable {
                                         ("score", .number(candidates.first?.score ?? 0))]
         if let confidence { fields.append(("confidence", .number(confidence))) }
         fields.append(("beams", .array(beams)))
-        return JSON.object(fields).text
+        return JSON.object(fields)
     }
 
     /// Reads a line written by ``jsonLine``; nil when it is not one.

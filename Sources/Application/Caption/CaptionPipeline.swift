@@ -20,6 +20,10 @@ public struct CaptionPipeline: Sendable {
     public let reranker: CaptionReranker?
     /// Whether the aligner picks each caption from the beam (`DecodingPolicy.reranks`).
     public let reranks: Bool
+    /// What `with(policy:)` needs to decide re-ranking again: whether the captioner is the
+    /// shipped one and the aligner loaded.
+    private var shippedCaptioner: Bool
+    private let aligner: AlignmentModelFile?
 
     /// Loads the models: the captioner `model` (nil: the shipped one) and the encoder `weights`.
     /// `confidence` asks for the shipped aligner's score even without re-ranking. A text-only
@@ -31,6 +35,7 @@ public struct CaptionPipeline: Sendable {
         let aligner = reranks || (confidence && ModelFiles.alignerIsShipped) ? try ModelFiles.aligner(nil) : nil
         try self.init(captioner: captioner, encoder: try ModelFiles.encoder(weights), aligner: aligner,
                       policy: policy, reranks: reranks, modelName: model ?? "the captioner")
+        shippedCaptioner = ModelFiles.isShippedCaptioner(model)
     }
 
     /// A pipeline over models already loaded (tests, a server).
@@ -45,7 +50,20 @@ public struct CaptionPipeline: Sendable {
         self.encoder = encoder
         self.policy = policy
         self.reranks = reranks
+        self.aligner = aligner
+        shippedCaptioner = false
         reranker = aligner.map { CaptionReranker(aligner: $0, weight: policy.rerankWeight) }
+    }
+
+    /// The same models deciding by another policy (a server request's options): re-ranking is
+    /// decided as `init(model:…)` decides it, with the aligner this pipeline loaded. Throws a
+    /// usage error for a policy out of range, or re-ranking asked for without an aligner.
+    public func with(policy: DecodingPolicy) throws(CaptionError) -> CaptionPipeline {
+        try policy.validate()
+        let reranks = policy.reranks(shippedCaptioner: shippedCaptioner, alignerShipped: aligner != nil)
+        var pipeline = try CaptionPipeline(captioner: captioner, encoder: encoder, aligner: aligner, policy: policy, reranks: reranks)
+        pipeline.shippedCaptioner = shippedCaptioner
+        return pipeline
     }
 
     /// The captioner's input for a photo: pool5, pooled and standardized `[F]`.
