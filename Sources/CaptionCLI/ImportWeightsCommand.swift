@@ -33,6 +33,8 @@ struct ImportWeightsCommand: ParsableCommand {
         do {
             let report = try importVGG16(onnx: URL(fileURLWithPath: onnx), to: output)
             emit(report.summary)
+            // Writes the prepared kernels beside the weights now, so the first caption maps them.
+            _ = try VGGEncoder(contentsOf: output)
         } catch {
             throw CaptionError.input(onnx, "\(error)")
         }

@@ -22,7 +22,7 @@ public enum CaptionDecoding: Sendable {
         var results = [[DecodedCaption]](repeating: [], count: features.count)
         let shares = min(Parallel.workers, features.count)
         guard shares > 0 else { return [] }
-        let shared = UncheckedSendable(model)
+        let shared = UncheckedSendable(model.sharingCores(shares))
         results.withUnsafeMutableBufferPointer { buffer in
             let target = UncheckedSendable(buffer)
             Parallel.forEach(shares) { share in

@@ -115,7 +115,7 @@ public struct CaptionModel: Sendable {
     public var parameterCount: Int { parameters.values.reduce(0) { $0 + $1.count } }
 
     /// The cell viewing this model's cell parameters (no copy: tensors share storage).
-    var cell: any RecurrentCell {
+    var cell: any SequenceCell {
         let kind = config.cell.rawValue
         return config.cell.makeCell(inputSize: config.embeddingSize,
                                     weight: parameters["\(kind).weight"]!, bias: parameters["\(kind).bias"]!)
@@ -132,7 +132,7 @@ public struct CaptionModel: Sendable {
 
 extension CellKind {
     /// A cell of this kind over existing parameters.
-    func makeCell(inputSize: Int, weight: Tensor, bias: Tensor) -> any RecurrentCell {
+    func makeCell(inputSize: Int, weight: Tensor, bias: Tensor) -> any SequenceCell {
         switch self {
         case .lstm: LSTMCell(inputSize: inputSize, weight: weight, bias: bias)
         case .gru: GRUCell(inputSize: inputSize, weight: weight, bias: bias)

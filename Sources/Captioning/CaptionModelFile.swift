@@ -38,9 +38,22 @@ public struct CaptionModelFile: Sendable {
         self.info = info
     }
 
-    /// What beam search and sampling run: `model` alone, or the ensemble of all members.
+    /// What beam search and sampling run: `model` alone, or the ensemble of all members, each
+    /// member stepping on its own weights (the reference the packed decoder is tested against).
     public var decoder: any StepwiseDecoder {
-        ensemble.isEmpty ? model : try! CaptionEnsemble([model] + ensemble)  // members checked when added
+        precondition(!model.parameters.isEmpty, "this file's weights were moved into a packed decoder")
+        return ensemble.isEmpty ? model : try! CaptionEnsemble([model] + ensemble)  // members checked when added
+    }
+
+    /// The decoder for captioning: all members fused and packed (`FusedCaptionEnsemble`), the
+    /// weights moved out of this file into it, so one float32 copy stays in memory. The file
+    /// keeps its config, vocabulary, tokenizer, features and info; `decoder`, `write` and
+    /// training need the file read anew.
+    public mutating func packForDecoding() -> FusedCaptionEnsemble {
+        var members = [model] + ensemble
+        model.parameters = [:]
+        for k in ensemble.indices { ensemble[k].parameters = [:] }
+        return FusedCaptionEnsemble(packing: &members)
     }
 
     /// Adds `other` as an ensemble member. It must share this model's config, vocabulary,

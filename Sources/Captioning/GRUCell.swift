@@ -12,8 +12,9 @@ import Tensors
 /// is `gru.bias` `[3H]`. The reset gate scales only the recurrent half of the candidate, so that
 /// half must stay separate: the fused `[x, h_prev] · W` is issued as its two K-halves (x rows and
 /// h rows), two GEMMs with the same total work as one.
-public struct GRUCell: RecurrentCell {
+public struct GRUCell: RecurrentCell, SequenceCell {
     public static let kind = CellKind.gru
+    static let keepsRecurrentApart = true
     public let gates: GateParameters
 
     public init(gates: GateParameters) { self.gates = gates }
@@ -44,86 +45,67 @@ public struct GRUCell: RecurrentCell {
                 }
             }
         }
-        var gates = [Float](repeating: 0, count: rows * g)       // r, z, n
+        // r, z, n replace a_x + b in place.
         var recurrentCandidate = [Float](repeating: 0, count: rows * hs)
         var hidden = [Float](repeating: 0, count: rows * hs)
-        for r in 0..<rows {
-            let o = r * g
-            for j in 0..<hs {
-                let reset = BatchMath.sigmoid(fromInput[o + j] + fromHidden[o + j])
-                let update = BatchMath.sigmoid(fromInput[o + hs + j] + fromHidden[o + hs + j])
-                let u = fromHidden[o + 2 * hs + j]
-                let candidate = BatchMath.tanh(fromInput[o + 2 * hs + j] + reset * u)
-                gates[o + j] = reset; gates[o + hs + j] = update; gates[o + 2 * hs + j] = candidate
-                recurrentCandidate[r * hs + j] = u
-                hidden[r * hs + j] = (1 - update) * candidate + update * input.data[r * width + e + j]
-            }
-        }
-        let cache = CellCache(input: input, gates: Tensor(shape: [rows, g], data: gates),
+        fromInput.withUnsafeMutableBufferPointer { ax in
+        fromHidden.withUnsafeMutableBufferPointer { ah in
+        input.data.withUnsafeBufferPointer { xh in
+        recurrentCandidate.withUnsafeMutableBufferPointer { u in
+        hidden.withUnsafeMutableBufferPointer { h in
+            guard rows > 0 else { return }
+            activate(SequenceStep(rows: rows, gates: ax.baseAddress!, recurrent: ah.baseAddress!,
+                                  previousHidden: xh.baseAddress! + e, previousHiddenStride: width,
+                                  hidden: h.baseAddress!, auxiliary: u.baseAddress!))
+        }}}}}
+        let cache = CellCache(input: input, gates: Tensor(shape: [rows, g], data: fromInput),
                               auxiliary: Tensor(shape: [rows, hs], data: recurrentCandidate))
         return (RecurrentState(hidden: Tensor(shape: [rows, hs], data: hidden)), cache)
+    }
+
+    /// r, z, n in place of a_x + b, u = a_h,n (`auxiliary`) and h.
+    func activate(_ s: SequenceStep) {
+        let hs = hiddenSize
+        let fromHidden = s.recurrent!, recurrentCandidate = s.auxiliary!
+        for r in 0..<s.rows {
+            let ax = s.gates + r * 3 * hs, ah = fromHidden + r * 3 * hs
+            let previous = s.previousHidden + r * s.previousHiddenStride, cell = r * hs
+            for j in 0..<hs {
+                let reset = BatchMath.sigmoid(ax[j] + ah[j])
+                let update = BatchMath.sigmoid(ax[hs + j] + ah[hs + j])
+                let u = ah[2 * hs + j]
+                let candidate = BatchMath.tanh(ax[2 * hs + j] + reset * u)
+                ax[j] = reset; ax[hs + j] = update; ax[2 * hs + j] = candidate
+                recurrentCandidate[cell + j] = u
+                s.hidden[cell + j] = (1 - update) * candidate + update * previous[j]
+            }
+        }
     }
 
     /// With `dh` the gradient reaching this step's output and `u = a_h,n`:
     ///
     ///     dn = dh ⊙ (1−z)        da_n = dn ⊙ (1−n²)        da_r = da_n ⊙ u ⊙ r(1−r)
     ///     da_z = dh ⊙ (h_prev − n) ⊙ z(1−z)
-    ///     dA_x = [da_r, da_z, da_n]     dA_h = [da_r, da_z, da_n ⊙ r]     db += Σ dA_x
-    ///     dW_x += xᵀ · dA_x    dW_h += h_prevᵀ · dA_h    dx = dA_x · W_xᵀ
-    ///     dh_prev = dA_h · W_hᵀ + dh ⊙ z
-    public func backward(_ dState: RecurrentState, cache: CellCache,
-                         gradients: inout CellGradients) -> (dx: Tensor, dPrevious: RecurrentState) {
-        let rows = cache.input.shape[0], hs = hiddenSize, e = inputSize, width = e + hs, g = 3 * hs
-        guard let recurrentCandidate = cache.auxiliary else { preconditionFailure("GRU backward needs h_prev · W_hn") }
-        var dInputSide = [Float](repeating: 0, count: rows * g)
-        var dHiddenSide = [Float](repeating: 0, count: rows * g)
-        var dPrevious = [Float](repeating: 0, count: rows * hs)
-        for r in 0..<rows {
-            let o = r * g
+    ///     dA_x = [da_r, da_z, da_n]     dA_h = [da_r, da_z, da_n ⊙ r]     dh_prev (direct) = dh ⊙ z
+    ///
+    /// (then db += Σ dA_x, dW_x += xᵀ · dA_x, dW_h += h_prevᵀ · dA_h, dx = dA_x · W_xᵀ and
+    /// dh_prev += dA_h · W_hᵀ, by `TeacherForcing`).
+    func differentiate(_ s: SequenceStep, _ d: SequenceStepGradients) {
+        let hs = hiddenSize
+        let recurrentCandidate = s.auxiliary!, dHiddenSide = d.recurrent!, dPrevious = d.previousHidden!
+        for r in 0..<s.rows {
+            let gate = s.gates + r * 3 * hs, dx = d.gates + r * 3 * hs, dh = dHiddenSide + r * 3 * hs
+            let previous = s.previousHidden + r * s.previousHiddenStride, cell = r * hs
             for j in 0..<hs {
-                let reset = cache.gates.data[o + j], update = cache.gates.data[o + hs + j]
-                let candidate = cache.gates.data[o + 2 * hs + j]
-                let previous = cache.input.data[r * width + e + j]
-                let dh = dState.hidden.data[r * hs + j]
-                let dCandidate = dh * (1 - update) * (1 - candidate * candidate)
-                let dReset = dCandidate * recurrentCandidate.data[r * hs + j] * reset * (1 - reset)
-                let dUpdate = dh * (previous - candidate) * update * (1 - update)
-                dInputSide[o + j] = dReset; dInputSide[o + hs + j] = dUpdate; dInputSide[o + 2 * hs + j] = dCandidate
-                dHiddenSide[o + j] = dReset; dHiddenSide[o + hs + j] = dUpdate
-                dHiddenSide[o + 2 * hs + j] = dCandidate * reset
-                dPrevious[r * hs + j] = dh * update
+                let reset = gate[j], update = gate[hs + j], candidate = gate[2 * hs + j]
+                let dOut = d.hidden[cell + j]
+                let dCandidate = dOut * (1 - update) * (1 - candidate * candidate)
+                let dReset = dCandidate * recurrentCandidate[cell + j] * reset * (1 - reset)
+                let dUpdate = dOut * (previous[j] - candidate) * update * (1 - update)
+                dx[j] = dReset; dx[hs + j] = dUpdate; dx[2 * hs + j] = dCandidate
+                dh[j] = dReset; dh[hs + j] = dUpdate; dh[2 * hs + j] = dCandidate * reset
+                dPrevious[cell + j] = dOut * update
             }
         }
-        var dx = [Float](repeating: 0, count: rows * e)
-        if rows > 0 {
-            cache.input.data.withUnsafeBufferPointer { xh in
-            weight.data.withUnsafeBufferPointer { w in
-            gradients.weight.data.withUnsafeMutableBufferPointer { dW in
-            dInputSide.withUnsafeBufferPointer { dax in
-            dHiddenSide.withUnsafeBufferPointer { dah in
-                if e > 0 {
-                    BLAS.gemm(transA: true, m: e, n: g, k: rows, a: xh.baseAddress!, lda: width,
-                              b: dax.baseAddress!, ldb: g, beta: 1, c: dW.baseAddress!, ldc: g)
-                    dx.withUnsafeMutableBufferPointer { out in
-                        BLAS.gemm(transB: true, m: rows, n: e, k: g, a: dax.baseAddress!, lda: g,
-                                  b: w.baseAddress!, ldb: g, c: out.baseAddress!, ldc: e)
-                    }
-                }
-                BLAS.gemm(transA: true, m: hs, n: g, k: rows, a: xh.baseAddress! + e, lda: width,
-                          b: dah.baseAddress!, ldb: g, beta: 1, c: dW.baseAddress! + e * g, ldc: g)
-                // dh_prev = dA_h · W_hᵀ + dh ⊙ z: the GEMM adds onto the direct path (beta = 1).
-                dPrevious.withUnsafeMutableBufferPointer { out in
-                    BLAS.gemm(transB: true, m: rows, n: hs, k: g, a: dah.baseAddress!, lda: g,
-                              b: w.baseAddress! + e * g, ldb: g, beta: 1, c: out.baseAddress!, ldc: hs)
-                }
-            }}}}}
-            gradients.bias.data.withUnsafeMutableBufferPointer { db in
-                dInputSide.withUnsafeBufferPointer { dax in
-                    BatchMath.addColumnSums(dax.baseAddress!, rows: rows, columns: g, into: db.baseAddress!)
-                }
-            }
-        }
-        return (Tensor(shape: [rows, e], data: dx),
-                RecurrentState(hidden: Tensor(shape: [rows, hs], data: dPrevious)))
     }
 }

@@ -11,8 +11,9 @@ import Tensors
 /// Parameters: `lstm.weight` `[E+H, 4H]`, `lstm.bias` `[4H]`. A fresh cell's forget-gate bias is 1
 /// (Gers et al. 2000; Jozefowicz et al. 2015) so the memory is kept, and gradients flow through
 /// `c`, from the first update on.
-public struct LSTMCell: RecurrentCell {
+public struct LSTMCell: RecurrentCell, SequenceCell {
     public static let kind = CellKind.lstm
+    static let keepsRecurrentApart = false
     public let gates: GateParameters
 
     public init(gates: GateParameters) { self.gates = gates }
@@ -33,24 +34,16 @@ public struct LSTMCell: RecurrentCell {
         var squashed = [Float](repeating: 0, count: rows * hs)
         var hidden = [Float](repeating: 0, count: rows * hs)
         gates.data.withUnsafeMutableBufferPointer { a in
-            previousMemory.data.withUnsafeBufferPointer { cp in
-                for r in 0..<rows {
-                    let row = a.baseAddress! + r * 4 * hs
-                    for j in 0..<hs {
-                        let i = BatchMath.sigmoid(row[j])
-                        let f = BatchMath.sigmoid(row[hs + j])
-                        let o = BatchMath.sigmoid(row[2 * hs + j])
-                        let g = BatchMath.tanh(row[3 * hs + j])
-                        row[j] = i; row[hs + j] = f; row[2 * hs + j] = o; row[3 * hs + j] = g
-                        let c = f * cp[r * hs + j] + i * g
-                        let tc = BatchMath.tanh(c)
-                        memory[r * hs + j] = c
-                        squashed[r * hs + j] = tc
-                        hidden[r * hs + j] = o * tc
-                    }
-                }
-            }
-        }
+        previousMemory.data.withUnsafeBufferPointer { cp in
+        input.data.withUnsafeBufferPointer { xh in
+        memory.withUnsafeMutableBufferPointer { c in
+        squashed.withUnsafeMutableBufferPointer { tc in
+        hidden.withUnsafeMutableBufferPointer { h in
+            guard rows > 0 else { return }
+            activate(SequenceStep(rows: rows, gates: a.baseAddress!, previousHidden: xh.baseAddress! + inputSize,
+                                  previousHiddenStride: inputSize + hs, previousMemory: cp.baseAddress!,
+                                  hidden: h.baseAddress!, memory: c.baseAddress!, auxiliary: tc.baseAddress!))
+        }}}}}}
         let next = RecurrentState(hidden: Tensor(shape: [rows, hs], data: hidden),
                                   memory: Tensor(shape: [rows, hs], data: memory))
         let cache = CellCache(input: input, gates: gates, previousMemory: previousMemory,
@@ -58,38 +51,55 @@ public struct LSTMCell: RecurrentCell {
         return (next, cache)
     }
 
+    /// i, f, o, g in place of their pre-activations; c, tanh c (`auxiliary`) and h; eight units
+    /// at a time (`RowKernels.sigmoid`, `RowKernels.tanh`).
+    func activate(_ s: SequenceStep) {
+        let hs = hiddenSize
+        let memory = s.memory!, squashed = s.auxiliary!, previousMemory = s.previousMemory!
+        for r in 0..<s.rows {
+            let row = s.gates + r * 4 * hs, cell = r * hs
+            for j in stride(from: 0, to: hs, by: 8) {
+                let count = min(8, hs - j)
+                let i = RowKernels.sigmoid(RowKernels.load(row + j, count: count))
+                let f = RowKernels.sigmoid(RowKernels.load(row + hs + j, count: count))
+                let o = RowKernels.sigmoid(RowKernels.load(row + 2 * hs + j, count: count))
+                let g = RowKernels.tanh(RowKernels.load(row + 3 * hs + j, count: count))
+                RowKernels.store(i, row + j, count: count)
+                RowKernels.store(f, row + hs + j, count: count)
+                RowKernels.store(o, row + 2 * hs + j, count: count)
+                RowKernels.store(g, row + 3 * hs + j, count: count)
+                let c = f * RowKernels.load(previousMemory + cell + j, count: count) + i * g
+                let tc = RowKernels.tanh(c)
+                RowKernels.store(c, memory + cell + j, count: count)
+                RowKernels.store(tc, squashed + cell + j, count: count)
+                RowKernels.store(o * tc, s.hidden + cell + j, count: count)
+            }
+        }
+    }
+
     /// With `dh`, `dc` the gradients reaching this step's `h` and `c`:
     ///
     ///     dc_total = dc + dh ⊙ o ⊙ (1 − tanh²c)
     ///     da_i = dc_total ⊙ g ⊙ i(1−i)        da_f = dc_total ⊙ c_prev ⊙ f(1−f)
     ///     da_o = dh ⊙ tanh c ⊙ o(1−o)         da_g = dc_total ⊙ i ⊙ (1−g²)
-    ///     dW += [x, h_prev]ᵀ · da    db += Σ da    [dx, dh_prev] = da · Wᵀ    dc_prev = dc_total ⊙ f
-    public func backward(_ dState: RecurrentState, cache: CellCache,
-                         gradients: inout CellGradients) -> (dx: Tensor, dPrevious: RecurrentState) {
-        let rows = cache.input.shape[0], hs = hiddenSize
-        guard let dMemory = dState.memory, let previousMemory = cache.previousMemory,
-              let squashed = cache.auxiliary else { preconditionFailure("LSTM backward needs c, c_prev and tanh c") }
-        var dGates = [Float](repeating: 0, count: rows * 4 * hs)
-        var dPreviousMemory = [Float](repeating: 0, count: rows * hs)
-        for r in 0..<rows {
-            let gate = r * 4 * hs, cell = r * hs
+    ///     dc_prev = dc_total ⊙ f
+    ///
+    /// (then dW += [x, h_prev]ᵀ · da, db += Σ da, [dx, dh_prev] = da · Wᵀ, by `TeacherForcing`).
+    func differentiate(_ s: SequenceStep, _ d: SequenceStepGradients) {
+        let hs = hiddenSize
+        let dMemory = d.memory!, squashed = s.auxiliary!, previousMemory = s.previousMemory!
+        for r in 0..<s.rows {
+            let gate = s.gates + r * 4 * hs, dGate = d.gates + r * 4 * hs, cell = r * hs
             for j in 0..<hs {
-                let i = cache.gates.data[gate + j], f = cache.gates.data[gate + hs + j]
-                let o = cache.gates.data[gate + 2 * hs + j], g = cache.gates.data[gate + 3 * hs + j]
-                let tc = squashed.data[cell + j], dh = dState.hidden.data[cell + j]
-                let dc = dMemory.data[cell + j] + dh * o * (1 - tc * tc)
-                dGates[gate + j] = dc * g * i * (1 - i)
-                dGates[gate + hs + j] = dc * previousMemory.data[cell + j] * f * (1 - f)
-                dGates[gate + 2 * hs + j] = dh * tc * o * (1 - o)
-                dGates[gate + 3 * hs + j] = dc * i * (1 - g * g)
-                dPreviousMemory[cell + j] = dc * f
+                let i = gate[j], f = gate[hs + j], o = gate[2 * hs + j], g = gate[3 * hs + j]
+                let tc = squashed[cell + j], dh = d.hidden[cell + j]
+                let dc = dMemory[cell + j] + dh * o * (1 - tc * tc)
+                dGate[j] = dc * g * i * (1 - i)
+                dGate[hs + j] = dc * previousMemory[cell + j] * f * (1 - f)
+                dGate[2 * hs + j] = dh * tc * o * (1 - o)
+                dGate[3 * hs + j] = dc * i * (1 - g * g)
+                dMemory[cell + j] = dc * f
             }
         }
-        let dPreactivation = Tensor(shape: [rows, 4 * hs], data: dGates)
-        BatchMath.accumulateAffineGradients(input: cache.input, outputGradient: dPreactivation,
-                                            weight: &gradients.weight, bias: &gradients.bias)
-        let dInput = BatchMath.inputGradient(outputGradient: dPreactivation, weight: weight)
-        let (dx, dHidden) = (dInput.columns(0..<inputSize), dInput.columns(inputSize..<dInput.shape[1]))
-        return (dx, RecurrentState(hidden: dHidden, memory: Tensor(shape: [rows, hs], data: dPreviousMemory)))
     }
 }

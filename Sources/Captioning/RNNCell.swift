@@ -6,8 +6,9 @@ import Tensors
 ///     h = BatchMath.tanh([x, h_prev] · W + b)            // [B, E+H] × [E+H, H] → [B, H]
 ///
 /// Parameters: `rnn.weight` `[E+H, H]`, `rnn.bias` `[H]` (zero at start).
-public struct RNNCell: RecurrentCell {
+public struct RNNCell: RecurrentCell, SequenceCell {
     public static let kind = CellKind.rnn
+    static let keepsRecurrentApart = false
     public let gates: GateParameters
 
     public init(gates: GateParameters) { self.gates = gates }
@@ -21,18 +22,21 @@ public struct RNNCell: RecurrentCell {
         return (RecurrentState(hidden: hidden), CellCache(input: input, gates: hidden))
     }
 
-    /// `da = dh ⊙ (1 − h²)`, `dW += [x, h_prev]ᵀ · da`, `db += Σ da`, `[dx, dh_prev] = da · Wᵀ`.
-    public func backward(_ dState: RecurrentState, cache: CellCache,
-                         gradients: inout CellGradients) -> (dx: Tensor, dPrevious: RecurrentState) {
-        var dPreactivation = dState.hidden
-        for k in dPreactivation.data.indices {
-            let h = cache.gates.data[k]
-            dPreactivation.data[k] *= 1 - h * h
+    /// h = tanh(a), also kept as the gates.
+    func activate(_ s: SequenceStep) {
+        for k in 0..<(s.rows * hiddenSize) {
+            let h = BatchMath.tanh(s.gates[k])
+            s.gates[k] = h
+            s.hidden[k] = h
         }
-        BatchMath.accumulateAffineGradients(input: cache.input, outputGradient: dPreactivation,
-                                            weight: &gradients.weight, bias: &gradients.bias)
-        let dInput = BatchMath.inputGradient(outputGradient: dPreactivation, weight: weight)
-        let (dx, dHidden) = (dInput.columns(0..<inputSize), dInput.columns(inputSize..<dInput.shape[1]))
-        return (dx, RecurrentState(hidden: dHidden))
+    }
+
+    /// `da = dh ⊙ (1 − h²)` (then dW += [x, h_prev]ᵀ · da, db += Σ da, [dx, dh_prev] = da · Wᵀ,
+    /// by `TeacherForcing`).
+    func differentiate(_ s: SequenceStep, _ d: SequenceStepGradients) {
+        for k in 0..<(s.rows * hiddenSize) {
+            let h = s.gates[k]
+            d.gates[k] = d.hidden[k] * (1 - h * h)
+        }
     }
 }

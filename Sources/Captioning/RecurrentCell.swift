@@ -22,7 +22,7 @@ public enum CellKind: String, Sendable, Codable, CaseIterable {
     public var hasMemory: Bool { self == .lstm }
 }
 
-/// What a cell's forward step keeps for its backward step, for a batch of B rows.
+/// What a cell's forward step computed besides the next state, for a batch of B rows.
 ///
 /// Every cell stores the concatenated input and its activated gates; the other fields are used
 /// by the cells noted.
@@ -44,22 +44,8 @@ public struct CellCache: Sendable {
     }
 }
 
-/// Gradients of a cell's two parameter tensors, accumulated over the steps of a sequence.
-public struct CellGradients: Sendable {
-    /// dL/dW `// [E+H, G·H]`.
-    public var weight: Tensor
-    /// dL/db `// [G·H]`.
-    public var bias: Tensor
-
-    /// Zeros shaped like `cell`'s parameters.
-    public init(zerosFor cell: some RecurrentCell) {
-        weight = Tensor(shape: cell.weight.shape)
-        bias = Tensor(shape: cell.bias.shape)
-    }
-}
-
-/// One step of a recurrence over a batch, with a hand-written backward pass (neuraltalk2 style:
-/// `forward` returns the new state and a cache, `backward` takes that cache back).
+/// One step of a recurrence over a batch. Training runs the same pointwise math over whole
+/// sequences through `SequenceCell`, with a hand-written backward pass.
 ///
 /// All gate pre-activations come from one fused weight:
 ///
@@ -83,11 +69,6 @@ public protocol RecurrentCell: Sendable {
     /// One step: `x` `// [B, E]`, `state` with B rows → the next state and what backward needs.
     func forward(_ x: Tensor, state: RecurrentState) -> (state: RecurrentState, cache: CellCache)
 
-    /// Backward through one step. `dState` holds dL/dh (and dL/dc) of this step's output state;
-    /// adds this step's parameter gradients into `gradients` and returns dL/dx `// [B, E]` and the
-    /// gradient for the previous state.
-    func backward(_ dState: RecurrentState, cache: CellCache,
-                  gradients: inout CellGradients) -> (dx: Tensor, dPrevious: RecurrentState)
 }
 
 /// What every kind of cell holds: the fused gate weight `[E+H, G·H]` and bias `[G·H]`, gate
@@ -161,4 +142,56 @@ extension Tensor {
         for i in 0..<count { data[i] = Float(rng.nextUnit() * 2 - 1) * scale }
         return Tensor(shape: shape, data: data)
     }
+}
+
+/// One step of a sequence as `TeacherForcing` lays it out: rows 0..<rows of this step's slices of
+/// buffers that hold every step (step-major), so nothing is allocated per step and the backward
+/// pass finds each step's activations where the forward pass left them.
+struct SequenceStep {
+    var rows: Int
+    /// In: pre-activations `// [rows, G·H]`, x·W_x + b plus h_prev·W_h unless the cell keeps that
+    /// apart. Out: the activated gates.
+    var gates: UnsafeMutablePointer<Float>
+    /// GRU: h_prev·W_h `// [rows, G·H]`.
+    var recurrent: UnsafeMutablePointer<Float>?
+    /// h_prev: row r at `previousHidden + r · previousHiddenStride`.
+    var previousHidden: UnsafePointer<Float>
+    var previousHiddenStride: Int
+    /// LSTM: c_prev `// [rows, H]`.
+    var previousMemory: UnsafePointer<Float>?
+    /// Out: h `// [rows, H]`.
+    var hidden: UnsafeMutablePointer<Float>
+    /// Out, LSTM: c `// [rows, H]`.
+    var memory: UnsafeMutablePointer<Float>?
+    /// Out, LSTM: tanh c; GRU: u = h_prev·W_hn `// [rows, H]`.
+    var auxiliary: UnsafeMutablePointer<Float>?
+}
+
+/// The gradients of one `SequenceStep`, rows 0..<rows.
+struct SequenceStepGradients {
+    /// In: dL/dh of this step's output `// [rows, H]`.
+    var hidden: UnsafePointer<Float>
+    /// LSTM: in dL/dc, out dL/dc_prev `// [rows, H]`.
+    var memory: UnsafeMutablePointer<Float>?
+    /// Out: dL/da for the input side x·W_x + b `// [rows, G·H]`; for cells that add h_prev·W_h
+    /// into the gates, also for the recurrent side.
+    var gates: UnsafeMutablePointer<Float>
+    /// Out, GRU: dL/d(h_prev·W_h) `// [rows, G·H]`.
+    var recurrent: UnsafeMutablePointer<Float>?
+    /// Out, GRU: the direct part of dL/dh_prev, dh ⊙ z `// [rows, H]` (the GEMM through W_h
+    /// adds the rest).
+    var previousHidden: UnsafeMutablePointer<Float>?
+}
+
+/// A cell as teacher forcing trains it: the GEMMs over whole sequences are `TeacherForcing`'s
+/// (x·W_x for every step in one product, h_prev·W_h per step, dW in one product over all steps),
+/// the cell supplies the pointwise math of a step and its derivative.
+protocol SequenceCell: RecurrentCell {
+    /// Whether h_prev·W_h stays apart from the gates (`SequenceStep.recurrent`) instead of being
+    /// added into them: the GRU's reset gate scales part of it.
+    static var keepsRecurrentApart: Bool { get }
+    /// The step's nonlinearity: gates, h (and c) from the pre-activations.
+    func activate(_ step: SequenceStep)
+    /// dL/da (and dL/dc_prev, the direct part of dL/dh_prev) from dL/dh (and dL/dc).
+    func differentiate(_ step: SequenceStep, _ gradients: SequenceStepGradients)
 }

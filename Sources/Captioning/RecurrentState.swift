@@ -32,18 +32,4 @@ public struct RecurrentState: Sendable, Equatable {
     public func selecting(rows: [Int]) -> RecurrentState {
         RecurrentState(hidden: hidden.selectingRows(rows), memory: memory?.selectingRows(rows))
     }
-
-    /// The first `count` rows. Training sorts sequences longest first, so the sequences still
-    /// running at a step are always a prefix of the batch.
-    func prefix(_ count: Int) -> RecurrentState {
-        if count == batchSize { return self }
-        return RecurrentState(hidden: hidden.firstRows(count), memory: memory?.firstRows(count))
-    }
-
-    /// This state followed by zero rows up to `count` rows: the gradient reaching a step from the
-    /// next one, where sequences that ended at this step get none.
-    func zeroPadded(to count: Int) -> RecurrentState {
-        if count == batchSize { return self }
-        return RecurrentState(hidden: hidden.zeroPaddedRows(count), memory: memory?.zeroPaddedRows(count))
-    }
 }

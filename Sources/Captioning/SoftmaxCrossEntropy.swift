@@ -8,33 +8,25 @@ import Tensors
 ///     loss = log Σ_j e^{z_j} − z_y                  (shifted by max z so e^· never overflows)
 ///     dloss/dz_j = softmax(z)_j − [j = y]
 ///
-/// Each e^{z_j − max} is computed once and kept in the row, so the gradient costs no second pass
-/// of exponentials.
+/// Each e^{z_j − max} is computed once (eight at a time, `RowKernels.exp`) and kept in the row,
+/// so the gradient costs no second pass of exponentials.
 enum SoftmaxCrossEntropy {
     /// Σ over rows of −log softmax(z)[target], accumulated in Double. When `gradientScale` is
-    /// given, each row of `logits` `// [N, V]` is replaced by `gradientScale · (softmax(z) − onehot(y))`.
-    static func loss(_ logits: inout Tensor, targets: [Int], gradientScale: Float?) -> Double {
-        let rows = logits.shape[0], width = logits.shape[1]
+    /// given, each row of `logits` `// [rows, width]` is replaced by
+    /// `gradientScale · (softmax(z) − onehot(y))`.
+    static func loss(_ logits: UnsafeMutablePointer<Float>, rows: Int, width: Int, targets: [Int],
+                     gradientScale: Float?) -> Double {
         precondition(targets.count == rows, "\(targets.count) targets for \(rows) rows")
         var total: Double = 0
-        logits.data.withUnsafeMutableBufferPointer { buffer in
-            for r in 0..<rows {
-                let row = buffer.baseAddress! + r * width, target = targets[r]
-                var top = row[0]
-                for j in 1..<width { top = max(top, row[j]) }
-                let targetLogit = row[target]
-                var sum: Float = 0
-                for j in 0..<width {
-                    let e = exp(row[j] - top)
-                    row[j] = e
-                    sum += e
-                }
-                total += Double(top) + log(Double(sum)) - Double(targetLogit)
-                guard let scale = gradientScale else { continue }
-                let factor = scale / sum
-                for j in 0..<width { row[j] *= factor }
-                row[target] -= scale
-            }
+        for r in 0..<rows {
+            let row = logits + r * width, target = targets[r]
+            let top = RowKernels.maximum(row, count: width)
+            let targetLogit = row[target]
+            let sum = RowKernels.exponentiate(row, count: width, shift: top)
+            total += Double(top) + log(Double(sum)) - Double(targetLogit)
+            guard let scale = gradientScale else { continue }
+            RowKernels.scale(row, by: scale / sum, count: width)
+            row[target] -= scale
         }
         return total
     }

@@ -12,6 +12,15 @@ public protocol StepwiseDecoder: Sendable {
 
     /// Reads `tokens[b]` into row b; returns the next state and log p(next token) `// [B, V]`.
     func step(_ state: RecurrentState, tokens: [Int]) -> (state: RecurrentState, logProbs: Tensor)
+
+    /// This decoder for a caller that runs `shares` searches at once, one per core: a decoder
+    /// that splits each step over the cores splits it less (nested splitting only waits on
+    /// cores that are busy already). The same results either way.
+    func sharingCores(_ shares: Int) -> Self
+}
+
+extension StepwiseDecoder {
+    public func sharingCores(_ shares: Int) -> Self { self }
 }
 
 extension CaptionModel: StepwiseDecoder {

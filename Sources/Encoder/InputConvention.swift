@@ -16,6 +16,11 @@ public struct InputConvention: Sendable, Equatable {
     /// "caffe" or "torch", named as Keras's `preprocess_input` modes.
     public var preprocessing: String
 
+    public init(channelOrder: ChannelOrder, preprocessing: String) {
+        self.channelOrder = channelOrder
+        self.preprocessing = preprocessing
+    }
+
     public static let keras = InputConvention(channelOrder: .bgr, preprocessing: "caffe")
     public static let torch = InputConvention(channelOrder: .rgb, preprocessing: "torch")
 
@@ -23,5 +28,20 @@ public struct InputConvention: Sendable, Equatable {
     public static func forProducer(_ producerName: String) -> InputConvention {
         let producer = producerName.lowercased()
         return producer.contains("tf2onnx") || producer.contains("keras") ? .keras : .torch
+    }
+
+    /// The convention a weight file's metadata names (none: Keras, the pinned weights').
+    public init(metadata: [String: String]) throws {
+        switch (metadata["input_channel_order"], metadata["preprocessing"]) {
+        case (nil, nil), ("BGR", "caffe"): self = .keras
+        case ("RGB", "torch"): self = .torch
+        case let (order, preprocessing):
+            throw EncoderError.unknownConvention(order: order ?? "none", preprocessing: preprocessing ?? "none")
+        }
+    }
+
+    /// The metadata fields that name this convention, as the importer writes them.
+    public var metadata: [String: String] {
+        ["input_channel_order": channelOrder.rawValue, "preprocessing": preprocessing]
     }
 }

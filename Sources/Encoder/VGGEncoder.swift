@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import ImageDecoding
 import Tensors
 import Formats
@@ -25,27 +26,52 @@ public struct VGGEncoder: Sendable {
     public let convention: InputConvention
 
     /// Builds the encoder from tensors named `conv1_1.weight` [64,3,3,3], `conv1_1.bias` [64], …
-    /// (OIHW), checking every name and shape against `VGG16Layout`.
-    public init(weights: [String: Tensor], convention: InputConvention = .keras) throws {
-        convs = try VGG16Layout.convLayers.map { layer in
+    /// (OIHW), checking every name and shape against `VGG16Layout`; each layer's kernel is
+    /// prepared for `plan`'s algorithm (by default the built-in plan).
+    public init(weights: [String: Tensor], convention: InputConvention = .keras, plan: ConvPlan? = nil) throws {
+        let plan = plan ?? ConvPlan.builtIn(PreparedEncoderWeights.shapes)
+        convs = try zip(VGG16Layout.convLayers, plan.choices).map { layer, choice in
             Conv2D(weight: try Self.tensor(weights, layer.weightName, layer.weightShape),
-                   bias: try Self.tensor(weights, layer.biasName, layer.biasShape))
+                   bias: try Self.tensor(weights, layer.biasName, layer.biasShape),
+                   algorithm: choice.algorithm, split: choice.split)
         }
+        self.convention = convention
+    }
+
+    /// Layers already built (from a prepared-kernel cache).
+    init(convs: [Conv2D], convention: InputConvention) {
+        self.convs = convs
         self.convention = convention
     }
 
     /// Loads a weight file written by `caption import-weights`; its metadata says which input
     /// convention (Keras "caffe" BGR, or torchvision RGB) the weights expect.
-    public init(contentsOf url: URL) throws {
-        let file = try SafeTensorsFile.read(contentsOf: url)
-        let convention: InputConvention
-        switch (file.metadata["input_channel_order"], file.metadata["preprocessing"]) {
-        case (nil, nil), ("BGR", "caffe"): convention = .keras
-        case ("RGB", "torch"): convention = .torch
-        case let (order, preprocessing):
-            throw EncoderError.unknownConvention(order: order ?? "none", preprocessing: preprocessing ?? "none")
+    ///
+    /// With `preparedCache` (the default), the kernels come from `<name>.prepared.safetensors`
+    /// beside the file, mapped in place, and that cache is written on first use
+    /// (`PreparedEncoderWeights`); without it, they are prepared in memory from the file.
+    public init(contentsOf url: URL, preparedCache: Bool = true) throws {
+        if preparedCache {
+            self = try PreparedEncoderWeights.load(url)
+            return
         }
-        try self.init(weights: file.tensors, convention: convention)
+        let file = try SafeTensorsFile.read(contentsOf: url)
+        try self.init(weights: file.tensors, convention: try InputConvention(metadata: file.metadata),
+                      plan: PreparedEncoderWeights.plan(for: url))
+    }
+
+    /// The 13 layers' shapes at 224 × 224, what a `ConvPlan` for this encoder covers.
+    public static var planShapes: [ConvPlan.Shape] { PreparedEncoderWeights.shapes }
+
+    /// The plan loading `weights` uses: the one measured on this machine (`savePlan`), else the built-in.
+    public static func plan(forWeights weights: URL) -> ConvPlan { PreparedEncoderWeights.plan(for: weights) }
+
+    /// Saves a measured plan beside `weights` (`vgg16.plan.json`); the next load re-prepares
+    /// the kernels for it.
+    public static func savePlan(_ plan: ConvPlan, forWeights weights: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.save(Array(try encoder.encode(plan)), to: PreparedEncoderWeights.planURL(for: weights))
     }
 
     private static func tensor(_ weights: [String: Tensor], _ name: String, _ shape: [Int]) throws -> Tensor {
@@ -63,6 +89,12 @@ public struct VGGEncoder: Sendable {
         var conv5 = x
         for (conv, layer) in zip(convs, VGG16Layout.convLayers) {
             x = conv(x, relu: true, workers: workers)
+            // A kernel mapped from the prepared cache goes back to the page cache once its layer
+            // is done, so the encoder holds one layer's kernel at a time, not all 172 MB (with a
+            // 120 MB plan, `caption features photo.jpg` peaked at 78 MB instead of 177 MB). The
+            // next image maps the pages again from the page cache: minor faults, ~2% more than
+            // `caption bench encoder` takes anyway for its fresh activations, within its noise.
+            conv.kernel.releasePages()
             if layer.name == "conv5_3" { conv5 = x }
             if VGG16Layout.poolAfter.contains(layer.name) { x = Pooling.maxPool2x2(x, workers: workers) }
         }

@@ -29,35 +29,18 @@ public struct SafeTensorsFile: Sendable {
 
     /// Decodes a complete safetensors file held in memory.
     public init(serialized bytes: Data) throws {
-        let fileLength = bytes.count
-        guard fileLength >= 8 else {
-            throw WeightsError.truncated("\(fileLength) bytes, shorter than the 8-byte header length")
-        }
-        let declaredLength: UInt64 = bytes.withUnsafeBytes {
-            UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))
-        }
-        // Checked before anything is sliced or allocated: both limits come from the file itself.
-        guard declaredLength <= UInt64(SafeTensorsHeader.maximumLength) else {
-            throw WeightsError.headerTooLarge(length: declaredLength, limit: SafeTensorsHeader.maximumLength)
-        }
-        let headerLength = Int(declaredLength)
-        guard headerLength <= fileLength - 8 else {
-            throw WeightsError.truncated("the header needs \(headerLength) bytes but only \(fileLength - 8) follow")
-        }
-        let dataStart = 8 + headerLength
-        let json = bytes.subdata(in: bytes.startIndex + 8 ..< bytes.startIndex + dataStart)
-        let header = try SafeTensorsHeader(json: json, dataLength: fileLength - dataStart)
-
         var tensors: [String: Tensor] = [:]
-        tensors.reserveCapacity(header.entries.count)
-        bytes.withUnsafeBytes { file in
+        let metadata = try bytes.withUnsafeBytes { file in
+            let (header, dataStart) = try SafeTensorsHeader.read(file)
+            tensors.reserveCapacity(header.entries.count)
             for entry in header.entries {
                 let range = (dataStart + entry.byteRange.lowerBound) ..< (dataStart + entry.byteRange.upperBound)
                 let values = entry.dtype.decode(UnsafeRawBufferPointer(rebasing: file[range]), count: entry.elementCount)
                 tensors[entry.name] = Tensor(shape: entry.shape, data: values)
             }
+            return header.metadata
         }
-        self.init(tensors: tensors, metadata: header.metadata)
+        self.init(tensors: tensors, metadata: metadata)
     }
 
     /// The tensor called `name`, which must have exactly the shape `expected`.

@@ -25,6 +25,27 @@ struct SafeTensorsHeader {
     var entries: [Entry]
     var metadata: [String: String]
 
+    /// Reads the length prefix and header of a whole file: the validated header, and where the
+    /// data buffer starts. Both limits come from the file itself, so they are checked before
+    /// anything is sliced or allocated.
+    static func read(_ file: UnsafeRawBufferPointer) throws -> (SafeTensorsHeader, dataStart: Int) {
+        let fileLength = file.count
+        guard fileLength >= 8 else {
+            throw WeightsError.truncated("\(fileLength) bytes, shorter than the 8-byte header length")
+        }
+        let declaredLength = UInt64(littleEndian: file.loadUnaligned(as: UInt64.self))
+        guard declaredLength <= UInt64(maximumLength) else {
+            throw WeightsError.headerTooLarge(length: declaredLength, limit: maximumLength)
+        }
+        let headerLength = Int(declaredLength)
+        guard headerLength <= fileLength - 8 else {
+            throw WeightsError.truncated("the header needs \(headerLength) bytes but only \(fileLength - 8) follow")
+        }
+        let dataStart = 8 + headerLength
+        let json = Data(UnsafeRawBufferPointer(rebasing: file[8 ..< dataStart]))
+        return (try SafeTensorsHeader(json: json, dataLength: fileLength - dataStart), dataStart)
+    }
+
     /// Parses `json` and checks every entry against a data buffer of `dataLength` bytes.
     init(json: Data, dataLength: Int) throws {
         let raw: RawHeader

@@ -20,6 +20,14 @@ public struct CaptionTrainingOptions: Sendable {
     public enum OptimizerKind: String, Sendable, CaseIterable { case adam, rmsprop }
 
     public init() {}
+
+    /// A fresh optimizer of `optimizer`'s kind at the schedule's learning rate.
+    func makeOptimizer() -> any Optimizer {
+        switch optimizer {
+        case .adam: Adam(learningRate: schedule.learningRate)
+        case .rmsprop: RMSProp(learningRate: schedule.learningRate)
+        }
+    }
 }
 
 /// One epoch's report line.
@@ -77,10 +85,7 @@ public final class CaptionTrainer: Trainer {
         let schedule = options.schedule
         var rng = SplitMix64(seed: schedule.seed)
         model = CaptionModel(config: config, rng: &rng)
-        switch options.optimizer {
-        case .adam: optimizer = Adam(learningRate: schedule.learningRate)
-        case .rmsprop: optimizer = RMSProp(learningRate: schedule.learningRate)
-        }
+        optimizer = options.makeOptimizer()
         let perEpoch = (train.pairs.count + schedule.batchSize - 1) / schedule.batchSize
         loop = EpochLoop(schedule: schedule, batchCounts: Array(repeating: perEpoch, count: schedule.epochs))
         if resume {
@@ -121,11 +126,9 @@ extension CaptionTrainer: EpochTraining {
         let batchFeatures = features.map { train.featureBatch(pairs.map(\.image), spec: $0) }
         // Dropout masks depend only on (seed, iteration), so a resumed run draws the same ones.
         var rng = SplitMix64(seed: options.schedule.seed &+ 0x5EED &+ UInt64(iteration) &* 0x9E37_79B9)
-        var (loss, gradients, _) = model.loss(features: batchFeatures, captions: pairs.map(\.words), rng: &rng, training: true)
-        _ = GradientClipping.clipGlobalNorm(&gradients, maxNorm: options.schedule.clipNorm)
-        optimizer.learningRate = learningRate
-        optimizer.step(&model.parameters, gradients: gradients)
-        return loss
+        return CaptionTrainingStep.run(model: &model, optimizer: &optimizer, features: batchFeatures,
+                                       captions: pairs.map(\.words), rng: &rng, clipNorm: options.schedule.clipNorm,
+                                       learningRate: learningRate)
     }
 
     /// Dev perplexity, and BLEU / ROUGE-L / CIDEr-D of beam-searched captions for a captioner.

@@ -128,10 +128,24 @@ public struct Adam: Optimizer {
             gradient.data.withUnsafeBufferPointer { g in
             firstMoment[name]!.withUnsafeMutableBufferPointer { m in
             secondMoment[name]!.withUnsafeMutableBufferPointer { v in
-                for k in 0..<g.count {
-                    m[k] = b1 * m[k] + (1 - b1) * g[k]
-                    v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k]
-                    p[k] -= rate * m[k] / (v[k].squareRoot() + eps)
+                let (p, g, m, v) = (p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!)
+                ParameterChunks.forEach(count: gradient.count) { range in
+                    var k = range.lowerBound
+                    while k + 8 <= range.upperBound {
+                        let gk = ParameterChunks.load(g + k)
+                        let mk = b1 * ParameterChunks.load(m + k) + (1 - b1) * gk
+                        let vk = b2 * ParameterChunks.load(v + k) + (1 - b2) * gk * gk
+                        ParameterChunks.store(mk, m + k)
+                        ParameterChunks.store(vk, v + k)
+                        ParameterChunks.store(ParameterChunks.load(p + k) - rate * mk / (vk.squareRoot() + eps), p + k)
+                        k += 8
+                    }
+                    while k < range.upperBound {
+                        m[k] = b1 * m[k] + (1 - b1) * g[k]
+                        v[k] = b2 * v[k] + (1 - b2) * g[k] * g[k]
+                        p[k] -= rate * m[k] / (v[k].squareRoot() + eps)
+                        k += 1
+                    }
                 }
             }}}}
         }
@@ -185,11 +199,36 @@ extension Optimizer {
 
 /// Rescaling of gradients before an optimizer step, against exploding gradients through time.
 public enum GradientClipping {
-    /// ‖g‖₂ over all tensors together (accumulated in Double).
+    /// ‖g‖₂ over all tensors together (squares summed in Float eight at a time within chunks of
+    /// `ParameterChunks`, the chunks' sums in Double).
     public static func globalNorm(_ gradients: [String: Tensor]) -> Float {
         var sum: Double = 0
-        for tensor in gradients.values {
-            for value in tensor.data { sum += Double(value) * Double(value) }
+        for name in gradients.keys.sorted() {
+            gradients[name]!.data.withUnsafeBufferPointer { g in
+                let g = g.baseAddress!
+                let partial = ParameterChunks.map(count: gradients[name]!.count) { range -> Double in
+                    var total: Double = 0
+                    var k = range.lowerBound
+                    while k < range.upperBound {
+                        // Blocks of 1,024 keep the Float partial sums short.
+                        let end = min(range.upperBound, k + 1024)
+                        var lanes = SIMD8<Float>()
+                        while k + 8 <= end {
+                            let x = ParameterChunks.load(g + k)
+                            lanes += x * x
+                            k += 8
+                        }
+                        var block = Double(lanes.sum())
+                        while k < end {
+                            block += Double(g[k]) * Double(g[k])
+                            k += 1
+                        }
+                        total += block
+                    }
+                    return total
+                }
+                sum += partial.reduce(0, +)
+            }
         }
         return Float(sum.squareRoot())
     }
@@ -203,7 +242,18 @@ public enum GradientClipping {
         let scale = maxNorm / norm
         for name in gradients.keys {
             gradients[name]!.data.withUnsafeMutableBufferPointer { g in
-                for k in 0..<g.count { g[k] *= scale }
+                let count = g.count, g = g.baseAddress!
+                ParameterChunks.forEach(count: count) { range in
+                    var k = range.lowerBound
+                    while k + 8 <= range.upperBound {
+                        ParameterChunks.store(ParameterChunks.load(g + k) * scale, g + k)
+                        k += 8
+                    }
+                    while k < range.upperBound {
+                        g[k] *= scale
+                        k += 1
+                    }
+                }
             }
         }
         return norm
@@ -216,5 +266,40 @@ public enum GradientClipping {
                 for k in 0..<g.count { g[k] = min(max(g[k], -limit), limit) }
             }
         }
+    }
+}
+
+/// Splits an element-wise pass over a parameter tensor into one contiguous chunk per core (the
+/// optimizer and clipping touch every one of the ~5 million parameters every step).
+enum ParameterChunks {
+    /// Tensors smaller than this stay on one core.
+    static let minimumParallelCount = 1 << 15
+
+    static func forEach(count: Int, _ body: (Range<Int>) -> Void) {
+        _ = map(count: count) { body($0) }
+    }
+
+    static func map<Value>(count: Int, _ body: (Range<Int>) -> Value) -> [Value] {
+        let chunks = count < minimumParallelCount ? 1 : Parallel.workers
+        // Chunk bounds are multiples of 8, so only the last chunk has a scalar tail.
+        let size = ((count + chunks - 1) / chunks + 7) / 8 * 8
+        var results = [Value?](repeating: nil, count: chunks)
+        results.withUnsafeMutableBufferPointer { out in
+            Parallel.forEach(chunks) { c in out[c] = body(min(count, c * size)..<min(count, (c + 1) * size)) }
+        }
+        return results.map { $0! }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load(UnsafePointer(p)) }
+
+    @inline(__always)
+    static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 }

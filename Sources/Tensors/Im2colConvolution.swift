@@ -27,26 +27,22 @@ struct Im2colConvolution {
     }
 
     /// `padded` is `[H+2, W+2, Cin]`; `output` is `[H, W, Cout]`.
-    func run(padded: [Float], kernel: [Float], bias: [Float], relu: Bool, workers: Int, output: inout [Float]) {
+    func run(padded: UnsafePointer<Float>, kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+             workers: Int, output: UnsafeMutablePointer<Float>) {
         let k = 9 * inChannels, cout = outChannels, width = width, height = height
         let rowsPerBand = Self.unitsPerBand(units: height, bytesPerUnit: width * k * 4,
                                               budget: Self.bandBytes, workers: workers)
         let bands = (height + rowsPerBand - 1) / rowsPerBand
-        padded.withUnsafeBufferPointer { padded in
-        kernel.withUnsafeBufferPointer { kernel in
-        bias.withUnsafeBufferPointer { bias in
-        output.withUnsafeMutableBufferPointer { output in
-            let shared = UncheckedSendable((padded.baseAddress!, kernel.baseAddress!, bias.baseAddress!, output.baseAddress!))
-            Self.forEachBand(bands, workers: workers, scratchCount: rowsPerBand * width * k) { band, col in
-                let (padded, kernel, bias, output) = shared.value
-                let y0 = band * rowsPerBand, y1 = min(height, y0 + rowsPerBand)
-                let pixels = (y1 - y0) * width
-                gather(padded: padded, rows: y0..<y1, into: col)
-                let out = output + y0 * width * cout
-                BLAS.gemm(m: pixels, n: cout, k: k, a: col, lda: k, b: kernel, ldb: cout, c: out, ldc: cout)
-                Conv2D.addBias(bias, relu: relu, to: out, pixels: pixels, channels: cout)
-            }
-        }}}}
+        let shared = UncheckedSendable((padded, kernel, bias, output))
+        Self.forEachBand(bands, workers: workers, scratchCount: rowsPerBand * width * k) { band, col in
+            let (padded, kernel, bias, output) = shared.value
+            let y0 = band * rowsPerBand, y1 = min(height, y0 + rowsPerBand)
+            let pixels = (y1 - y0) * width
+            gather(padded: padded, rows: y0..<y1, into: col)
+            let out = output + y0 * width * cout
+            BLAS.gemm(m: pixels, n: cout, k: k, a: col, lda: k, b: kernel, ldb: cout, c: out, ldc: cout)
+            Conv2D.addBias(bias, relu: relu, to: out, pixels: pixels, channels: cout)
+        }
     }
 
     private func gather(padded: UnsafePointer<Float>, rows: Range<Int>, into col: UnsafeMutablePointer<Float>) {

@@ -1,14 +1,15 @@
-/// The element-wise loops around the matrix products of the alignment model, on raw row-major
+/// The element-wise loops around the matrix products of the alignment model and of captioner
+/// training (dropout masks, gradient sums, the softmax in `Exponential.swift`), on raw row-major
 /// buffers, eight floats at a time with `SIMD8<Float>`: written as plain scalar loops, the
 /// ReLU-mask's select compiled to a branch per element, and nothing here may assume AVX.
 public enum RowKernels {
-    @inline(__always)
-    private static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+    @inline(__always) @usableFromInline
+    static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
-    @inline(__always)
-    private static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    @inline(__always) @usableFromInline
+    static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 
@@ -91,5 +92,35 @@ public enum RowKernels {
     /// y += x over `count` values.
     public static func add(_ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, count: Int) {
         addScaled(1, x, to: y, count: count)
+    }
+}
+
+extension RowKernels {
+    /// out = x ⊙ y over `count` values (`out` may be `x`): a dropout mask applied.
+    public static func multiply(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                count: Int) {
+        var j = 0
+        while j + 8 <= count {
+            store(load(x + j) * load(y + j), out + j)
+            j += 8
+        }
+        while j < count {
+            out[j] = x[j] * y[j]
+            j += 1
+        }
+    }
+
+    /// out = x + y over `count` values (`out` may be `x` or `y`).
+    public static func sum(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                           count: Int) {
+        var j = 0
+        while j + 8 <= count {
+            store(load(x + j) + load(y + j), out + j)
+            j += 8
+        }
+        while j < count {
+            out[j] = x[j] + y[j]
+            j += 1
+        }
     }
 }

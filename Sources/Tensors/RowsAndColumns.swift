@@ -24,18 +24,6 @@ extension Tensor {
         return Tensor(shape: [vectors.count, width], data: vectors.flatMap(\.data))
     }
 
-    /// The first `count` rows.
-    public func firstRows(_ count: Int) -> Tensor {
-        Tensor(shape: [count, shape[1]], data: Array(data[0..<(count * shape[1])]))
-    }
-
-    /// Extended with zero rows to `count` rows.
-    public func zeroPaddedRows(_ count: Int) -> Tensor {
-        var out = data
-        out.append(contentsOf: repeatElement(0, count: (count - shape[0]) * shape[1]))
-        return Tensor(shape: [count, shape[1]], data: out)
-    }
-
     /// `[B, W₁ + W₂ + …]` from `[B, Wᵢ]` parts side by side.
     public static func concatenatingColumns(_ parts: [Tensor]) -> Tensor {
         let rows = parts[0].shape[0]

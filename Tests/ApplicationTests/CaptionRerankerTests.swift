@@ -25,6 +25,7 @@ import Testing
         #expect(ranked[0].caption.words == [3, 4])
         #expect(Set(ranked.dropFirst().map(\.caption.words)) == [[1, 2], [5]])
         #expect(ranked[0].sentence == "a girl on a red slide")
-        #expect(ranked[0].confidence == reranker.confidence("a girl on a red slide", regions: regions))
+        // The beam goes through the aligner as one batch: the same score to float rounding.
+        #expect(abs(ranked[0].confidence - reranker.confidence("a girl on a red slide", regions: regions)) < 1e-5)
     }
 }

@@ -87,4 +87,60 @@ import Tensors
         #expect(xs.allSatisfy { $0 >= 0 && $0 < 1 })
         #expect(abs(xs.reduce(0, +) / 1000 - 0.5) < 0.05)
     }
+
+    @Test func vectorExpIsWithinTwoUlpOfDoubleAndClampsTheEnds() {
+        // Every 1/64 over the range softmax feeds it, plus both clamps and the ends of the range.
+        var inputs = stride(from: -90.0, through: 90.0, by: 1.0 / 64).map { Float($0) }
+        inputs += [0, -0.0, 1e-30, -1e-30, 88, -87.3, .infinity, -.infinity]
+        var worst: Double = 0
+        for start in stride(from: 0, to: inputs.count, by: 8) {
+            var lanes = SIMD8<Float>(repeating: 0)
+            for k in 0..<8 where start + k < inputs.count { lanes[k] = inputs[start + k] }
+            let e = RowKernels.exp(lanes)
+            for k in 0..<8 where start + k < inputs.count {
+                let x = Double(min(max(lanes[k], -87.3), 88))
+                let exact = Foundation.exp(x)
+                #expect(e[k].isFinite && e[k] > 0, "e^\(lanes[k]) = \(e[k])")
+                worst = max(worst, abs(Double(e[k]) - exact) / Double(Float(exact).ulp))
+            }
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+    }
+
+    @Test func vectorLogIsWithinTwoUlpOfDoubleAndKeepsTheEdgeCases() {
+        // Mantissas on both sides of √½ in every binade a probability can take, then the edges.
+        var inputs: [Float] = []
+        for e in -126...127 {
+            for m in stride(from: 1.0, to: 2.0, by: 1.0 / 37) { inputs.append(Float(m * pow(2, Double(e)))) }
+        }
+        inputs += [1, 1 + Float.ulpOfOne, 1 - Float.ulpOfOne / 2, 0.707_106_78, 0.707_106_8, .greatestFiniteMagnitude]
+        let edges: [Float] = [0, Float.leastNonzeroMagnitude, 1e-40, .infinity]
+        inputs += edges
+        var worst: Double = 0
+        for start in stride(from: 0, to: inputs.count, by: 8) {
+            var lanes = SIMD8<Float>(repeating: 1)
+            for k in 0..<8 where start + k < inputs.count { lanes[k] = inputs[start + k] }
+            let y = RowKernels.log(lanes)
+            for k in 0..<8 where start + k < inputs.count {
+                let exact = Foundation.log(Double(lanes[k]))
+                if edges.contains(lanes[k]) {
+                    #expect(y[k] == Foundation.log(lanes[k]), "ln \(lanes[k]) = \(y[k])")
+                } else {
+                    worst = max(worst, abs(Double(y[k]) - exact) / Double(max(Float(abs(exact)).ulp, Float.leastNormalMagnitude)))
+                }
+            }
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+    }
+
+    @Test func exponentiateSumsAndMaximumMatchScalarLoops() {
+        // 19 values: two full lanes of 8 and a tail of 3.
+        var x = (0..<19).map { Float(($0 * 37) % 23) / 4 - 3 }
+        let top = RowKernels.maximum(x, count: x.count)
+        #expect(top == x.max()!)
+        let expected = x.map { Foundation.exp(Double($0 - top)) }
+        let sum = x.withUnsafeMutableBufferPointer { RowKernels.exponentiate($0.baseAddress!, count: 19, shift: top) }
+        #expect(abs(Double(sum) - expected.reduce(0, +)) < 1e-5)
+        #expect(zip(x, expected).allSatisfy { abs(Double($0) - $1) < 1e-6 * $1 + 1e-12 })
+    }
 }

@@ -10,7 +10,10 @@ import Tensors
 /// `caption batch`, `caption evaluate captions` and the benchmarks all caption through
 /// `records(images:features:)`, so they decode, re-rank and score alike.
 public struct CaptionPipeline: Sendable {
+    /// The captioner's vocabulary, tokenizer, config and features; its weights live in `decoder`.
     public let captioner: CaptionModelFile
+    /// The captioner's members fused and packed for decoding, built once per loaded model.
+    public let decoder: FusedCaptionEnsemble
     public let features: ImageFeatureSpec
     public let encoder: VGGEncoder
     /// How captions are chosen; the benchmarks vary the beam width on one loaded pipeline.
@@ -24,29 +27,68 @@ public struct CaptionPipeline: Sendable {
     /// shipped one and the aligner loaded.
     private var shippedCaptioner: Bool
     private let aligner: AlignmentModelFile?
+    /// Seconds each model took to load in `init(model:…)` (the captioner including its packing;
+    /// it loads beside the other two), by name: "captioner", "encoder", "aligner". Empty for a
+    /// pipeline over loaded models.
+    public private(set) var loadingSeconds: [String: Double] = [:]
 
     /// Loads the models: the captioner `model` (nil: the shipped one) and the encoder `weights`.
-    /// `confidence` asks for the shipped aligner's score even without re-ranking. A text-only
-    /// language model is refused.
+    /// `confidence` asks for the shipped aligner's score even without re-ranking; otherwise the
+    /// aligner is read only to re-rank. A text-only language model is refused. The captioner
+    /// (read, then packed for decoding) loads on one core while the encoder and the aligner
+    /// load on the other.
     public init(model: String?, weights: String?, policy: DecodingPolicy, confidence: Bool = false) throws(CaptionError) {
-        let captioner = try ModelFiles.captioner(model)
-        let reranks = policy.reranks(shippedCaptioner: ModelFiles.isShippedCaptioner(model),
-                                     alignerShipped: ModelFiles.alignerIsShipped)
-        let aligner = reranks || (confidence && ModelFiles.alignerIsShipped) ? try ModelFiles.aligner(nil) : nil
-        try self.init(captioner: captioner, encoder: try ModelFiles.encoder(weights), aligner: aligner,
-                      policy: policy, reranks: reranks, modelName: model ?? "the captioner")
-        shippedCaptioner = ModelFiles.isShippedCaptioner(model)
+        let shippedCaptioner = ModelFiles.isShippedCaptioner(model)
+        let reranks = policy.reranks(shippedCaptioner: shippedCaptioner, alignerShipped: ModelFiles.alignerIsShipped)
+        let wantsAligner = reranks || (confidence && ModelFiles.alignerIsShipped)
+        var captioner: Result<(CaptionModelFile, FusedCaptionEnsemble), CaptionError>?
+        var encoder: Result<VGGEncoder, CaptionError>?, aligner: Result<AlignmentModelFile?, CaptionError>?
+        var seconds = [Double](repeating: 0, count: 3)
+        func timed<T>(_ slot: Int, _ load: () throws(CaptionError) -> T) -> Result<T, CaptionError> {
+            let start = DispatchTime.now().uptimeNanoseconds
+            defer { seconds[slot] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+            return Result(catching: load)
+        }
+        Parallel.forEach(2) { task in
+            if task == 0 {
+                captioner = timed(0) { () throws(CaptionError) in
+                    var file = try ModelFiles.captioner(model)
+                    guard file.features != nil else {
+                        throw .input(model ?? "the captioner", "a text-only language model cannot caption images; use `caption sample`")
+                    }
+                    return (file, file.packForDecoding())
+                }
+            } else {
+                encoder = timed(1) { () throws(CaptionError) in try ModelFiles.encoder(weights) }
+                aligner = timed(2) { () throws(CaptionError) in wantsAligner ? try ModelFiles.aligner(nil) : nil }
+            }
+        }
+        let (file, decoder) = try captioner!.get()
+        try self.init(captioner: file, decoder: decoder, encoder: try encoder!.get(), aligner: try aligner!.get(),
+                      policy: policy, reranks: reranks)
+        self.shippedCaptioner = shippedCaptioner
+        loadingSeconds = ["captioner": seconds[0], "encoder": seconds[1]]
+        if wantsAligner { loadingSeconds["aligner"] = seconds[2] }
     }
 
-    /// A pipeline over models already loaded (tests, a server).
+    /// A pipeline over models already loaded (tests, a server). Packs the captioner's weights
+    /// for decoding (the pipeline's copy of the file gives its weights up to `decoder`).
     public init(captioner: CaptionModelFile, encoder: VGGEncoder, aligner: AlignmentModelFile?, policy: DecodingPolicy,
                 reranks: Bool, modelName: String = "the captioner") throws(CaptionError) {
-        guard let features = captioner.features else {
+        guard captioner.features != nil else {
             throw .input(modelName, "a text-only language model cannot caption images; use `caption sample`")
         }
+        var file = captioner
+        let decoder = file.packForDecoding()
+        try self.init(captioner: file, decoder: decoder, encoder: encoder, aligner: aligner, policy: policy, reranks: reranks)
+    }
+
+    private init(captioner: CaptionModelFile, decoder: FusedCaptionEnsemble, encoder: VGGEncoder,
+                 aligner: AlignmentModelFile?, policy: DecodingPolicy, reranks: Bool) throws(CaptionError) {
         if reranks && aligner == nil { throw .usage("--rerank", "needs an aligner (weights/aligner.safetensors)") }
         self.captioner = captioner
-        self.features = features
+        self.decoder = decoder
+        self.features = captioner.features!
         self.encoder = encoder
         self.policy = policy
         self.reranks = reranks
@@ -61,7 +103,8 @@ public struct CaptionPipeline: Sendable {
     public func with(policy: DecodingPolicy) throws(CaptionError) -> CaptionPipeline {
         try policy.validate()
         let reranks = policy.reranks(shippedCaptioner: shippedCaptioner, alignerShipped: aligner != nil)
-        var pipeline = try CaptionPipeline(captioner: captioner, encoder: encoder, aligner: aligner, policy: policy, reranks: reranks)
+        var pipeline = try CaptionPipeline(captioner: captioner, decoder: decoder, encoder: encoder, aligner: aligner,
+                                           policy: policy, reranks: reranks)
         pipeline.shippedCaptioner = shippedCaptioner
         return pipeline
     }
@@ -76,7 +119,7 @@ public struct CaptionPipeline: Sendable {
     /// when it re-ranks, with the aligner's confidence when it is loaded.
     public func records(images: [String], features photos: [EncoderFeatures]) -> [BatchRecord] {
         precondition(images.count == photos.count, "one name per photo")
-        let found = policy.decoding(reranking: reranks).captions(captioner.decoder, features: photos.map(captionerInput))
+        let found = policy.decoding(reranking: reranks).captions(decoder, features: photos.map(captionerInput))
         // Re-ranking scores every beam with the aligner: spread it over the cores too.
         var records = [BatchRecord?](repeating: nil, count: images.count)
         records.withUnsafeMutableBufferPointer { buffer in

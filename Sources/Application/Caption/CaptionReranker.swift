@@ -23,9 +23,21 @@ public struct CaptionReranker: Sendable {
 
     /// The aligner's S / words for `sentence` on the photo's 50 regions `[50, 512]`.
     public func confidence(_ sentence: String, regions: Tensor) -> Float {
-        let ids = aligner.encode(sentence).ids
-        guard !ids.isEmpty else { return 0 }
-        return aligner.model.score(regions: regions, sentence: ids).normalized
+        confidences([sentence], regions: regions)[0]
+    }
+
+    /// `confidence` of each sentence: the regions are embedded once and the sentences go
+    /// through the BRNN as one batch, so a beam costs one read of the aligner's weights, not one
+    /// per caption.
+    public func confidences(_ sentences: [String], regions: Tensor) -> [Float] {
+        let ids = sentences.map { aligner.encode($0).ids }
+        let words = aligner.model.embedSentences(ids.filter { !$0.isEmpty })
+        guard !words.isEmpty else { return ids.map { _ in 0 } }
+        let embedded = aligner.model.embedRegions(regions)
+        var next = words.makeIterator()
+        return ids.map { sentence in
+            sentence.isEmpty ? 0 : AlignmentModel.align(regionEmbeddings: embedded, sentenceEmbedding: next.next()!).normalized
+        }
     }
 
     /// One caption of the beam with what the ranking read of it.
@@ -43,7 +55,9 @@ public struct CaptionReranker: Sendable {
     /// "… in front of a building" now and then (2 of 100 held-out photos did). Each caption's
     /// confidence comes back with it, so the chosen one's need not be scored again.
     public func rerank(_ captions: [DecodedCaption], sentences: [String], regions: Tensor) -> [Ranked] {
-        let ranked = zip(captions, sentences).map { Ranked(caption: $0, sentence: $1, confidence: confidence($1, regions: regions)) }
+        let ranked = zip(zip(captions, sentences), confidences(sentences, regions: regions)).map { pair, confidence in
+            Ranked(caption: pair.0, sentence: pair.1, confidence: confidence)
+        }
         let mixed = ranked.map { item in
             let perToken = item.caption.logProbability / Float(max(1, item.caption.tokenLogProbabilities.count))
             return (1 - weight) * perToken + weight * item.confidence

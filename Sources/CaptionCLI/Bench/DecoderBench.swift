@@ -1,7 +1,5 @@
 import Application
 import ArgumentParser
-import Captioning
-import Encoder
 import Foundation
 import ImageDecoding
 import Tensors
@@ -30,7 +28,6 @@ struct DecoderBench: ParsableCommand {
     @Option(help: "Timed runs per beam width (after one warm-up run).")
     var runs = 20
 
-
     @OptionGroup var captioner: CaptionerOptions
 
     func validate() throws {
@@ -44,15 +41,13 @@ struct DecoderBench: ParsableCommand {
 
     func run() throws {
         let pipeline = try captioner.pipeline()
-        let file = pipeline.captioner
         let photo = pipeline.encoder.encode(try ImageSource.decode(image, maxPixels: captioner.image.maxPixels)).features
-        let defaults = pipeline.policy
-        var table = BenchTable(title: "caption bench decoder: \(file.model.config.cell.rawValue) "
-                               + "\(file.model.config.embeddingSize)/\(file.model.config.hiddenSize)"
-                               + (file.ensemble.isEmpty ? "" : " × \(file.ensemble.count + 1) (ensemble)")
-                               + ", vocabulary \(file.vocabulary.count), length penalty \(defaults.lengthPenalty), "
-                               + "no-repeat \(defaults.noRepeatNgram)-grams\(pipeline.reranks ? ", aligner re-ranking" : ""), \(image)")
+        var table = BenchTable(title: "caption bench decoder: \(DecoderTimings.describe(pipeline)), \(image)", item: "cap")
+        let reference = try ModelFiles.captioner(captioner.model).decoder  // before packing, beside each step
         for width in widths {
+            for (name, step) in DecoderTimings.steps(pipeline, reference: reference, photo: photo, rows: width, runs: runs * 5) {
+                table.add(stage: "  one step, \(width) rows: \(name)", batch: "1", runs: runs * 5, msPerRun: step * 1000, perSecond: nil, gflops: nil)
+            }
             // The same path as `caption IMAGE`: beam search, then the aligner's re-ranking.
             var timed = pipeline
             timed.policy.beamSize = width
@@ -67,6 +62,7 @@ struct DecoderBench: ParsableCommand {
             table.add(stage: "beam \(width), \(batch) photos in lockstep on \(Parallel.workers) cores", batch: "\(batch)",
                       runs: runs, msPerRun: lockstep * 1000 / Double(batch), perSecond: Double(batch) / lockstep, gflops: nil)
         }
-        emit(table.description.replacingOccurrences(of: "ms/img", with: "ms/cap").replacingOccurrences(of: "img/s", with: "cap/s"))
+        DecoderTimings.rerank(pipeline, photo: photo, runs: runs).map { table.add(stage: "  of which re-ranking beam \(pipeline.policy.beamSize) by the aligner", batch: "1", runs: runs, msPerRun: $0 * 1000, perSecond: nil, gflops: nil) }
+        emit(table)
     }
 }

@@ -62,7 +62,10 @@ struct EndToEndBench: ParsableCommand {
         let warm = BenchTable.time(runs: runs) { try? captionOnce() } * 1000
         var table = BenchTable(title: "caption bench end-to-end: \(image) → \"\(caption)\" (\(Parallel.workers) cores)")
         table.add(stage: "cold (load weights + caption)", batch: "1", runs: 1, msPerRun: cold, perSecond: nil, gflops: nil)
-        table.add(stage: "  of which loading weights", batch: "-", runs: 1, msPerRun: loading, perSecond: nil, gflops: nil)
+        table.add(stage: "  of which loading weights (two threads)", batch: "-", runs: 1, msPerRun: loading, perSecond: nil, gflops: nil)
+        for (model, seconds) in pipeline.loadingSeconds.sorted(by: { $0.key < $1.key }) {
+            table.add(stage: "    \(model)", batch: "-", runs: 1, msPerRun: seconds * 1000, perSecond: nil, gflops: nil)
+        }
         table.add(stage: "warm (decode, encode, beam \(pipeline.policy.beamSize)\(pipeline.reranks ? ", rerank" : ""))", batch: "1", runs: runs, msPerRun: warm, perSecond: 1000 / warm, gflops: nil)
         emit(table)
     }

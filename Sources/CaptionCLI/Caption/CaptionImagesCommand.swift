@@ -32,6 +32,9 @@ struct CaptionImagesCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        // One photo: the process ends after it, so spend a few ms of page faults to keep peak
+        // memory low; more photos keep the heap warm for the next encode.
+        if photos.images.count == 1 { LargeAllocations.returnToSystemWhenFreed() }
         let pipeline = try captioner.pipeline(confidence: output.json)
         let progress = ProgressBar(total: photos.images.count, quiet: output.quiet)
         defer { progress.finish() }

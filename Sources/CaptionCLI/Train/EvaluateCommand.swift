@@ -1,13 +1,8 @@
 import Application
 import Text
-import Alignment
 import ArgumentParser
-import Captioning
 import Evaluation
-import Foundation
 import Datasets
-import Formats
-import Encoder
 import Support
 
 /// `caption evaluate …`: quality figures on a dataset split.
@@ -47,12 +42,7 @@ struct EvaluateCaptionsCommand: ParsableCommand {
     func run() throws {
         let data = try dataset.load(split: split)
         let tokenizer = Tokenizer()
-        let candidates: [String: [String]]
-        if let results {
-            candidates = try CaptionResults.read(results).mapValues { tokenizer.tokens($0) }
-        } else {
-            candidates = try captionSplit(data)
-        }
+        let candidates = try results.map { try CaptionResults.read($0).mapValues { tokenizer.tokens($0) } } ?? captionSplit(data)
         var corpus: [CaptionCorpus.Image] = []
         for image in data.images {
             let references = image.captions.map { tokenizer.tokens($0) }

@@ -40,11 +40,7 @@ struct ExportCommand: ParsableCommand {
         var members: [[String: String]] = []
         for path in ensemble {
             let member = try ModelFiles.captioner(path)
-            do {
-                try file.addMember(member)
-            } catch {
-                throw CaptionError.input(path, "cannot join the ensemble: \(error)")
-            }
+            do { try file.addMember(member) } catch { throw CaptionError.input(path, "cannot join the ensemble: \(error)") }
             members.append(member.info)
         }
         let output = URL(fileURLWithPath: out)

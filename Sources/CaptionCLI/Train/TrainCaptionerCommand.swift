@@ -2,12 +2,8 @@ import Application
 import Text
 import ArgumentParser
 import Captioning
-import Encoder
-import Foundation
-import Tensors
 import Datasets
 import Learning
-import Support
 
 /// `caption train captioner`: the Show-and-Tell decoder on cached VGG16 features.
 struct TrainCaptionerCommand: ParsableCommand {
@@ -35,41 +31,21 @@ struct TrainCaptionerCommand: ParsableCommand {
 
     @OptionGroup var training: TrainingOptions
 
-    @Option(help: "Recurrent cell: lstm, gru or rnn.")
-    var cell: CellKind = .lstm
-
-    @Option(help: "Word embedding width (also the projected image width).")
-    var embeddingSize = 512
-
-    @Option(help: "Recurrent state width.")
-    var hiddenSize = 512
-
-    @Option(help: "Drop probability on inputs and outputs of the cell.")
-    var dropout: Float = 0.5
-
+    @Option(help: "Recurrent cell: lstm, gru or rnn.") var cell: CellKind = .lstm
+    @Option(help: "Word embedding width (also the projected image width).") var embeddingSize = 512
+    @Option(help: "Recurrent state width.") var hiddenSize = 512
+    @Option(help: "Drop probability on inputs and outputs of the cell.") var dropout: Float = 0.5
     @Option(help: ArgumentHelp("How pool5's 49 cells form the image vector: mean, max or mean+max.", valueName: "pooling"))
     var pooling: ImageFeatureSpec.Pooling = .meanMax
-
-    @Option(help: "Optimizer: adam or rmsprop.")
-    var optimizer = defaults.optimizer
-
-    @Option(help: "Training captions are cut to this many words.")
-    var maxLength = defaults.maxLength
-
-    @Option(help: "Beam width for the per-epoch dev captions.")
-    var beamSize = defaults.evaluationBeamSize
-
-    @Flag(help: "Train a language model on the captions alone, with no image.")
-    var textOnly = false
-
-    @Flag(help: "With --text-only: model characters instead of words.")
-    var chars = false
+    @Option(help: "Optimizer: adam or rmsprop.") var optimizer = defaults.optimizer
+    @Option(help: "Training captions are cut to this many words.") var maxLength = defaults.maxLength
+    @Option(help: "Beam width for the per-epoch dev captions.") var beamSize = defaults.evaluationBeamSize
+    @Flag(help: "Train a language model on the captions alone, with no image.") var textOnly = false
+    @Flag(help: "With --text-only: model characters instead of words.") var chars = false
 
     func validate() throws {
         if chars && !textOnly { throw ValidationError("--chars needs --text-only (captions are made of words)") }
-        guard (1...8192).contains(embeddingSize), (1...8192).contains(hiddenSize) else {
-            throw ValidationError("--embedding-size and --hidden-size must be in 1…8192")
-        }
+        guard (1...8192).contains(embeddingSize), (1...8192).contains(hiddenSize) else { throw ValidationError("--embedding-size and --hidden-size must be in 1…8192") }
         guard (1...200).contains(maxLength) else { throw ValidationError("--max-length: must be in 1…200, got \(maxLength)") }
         guard (0..<1).contains(dropout) else { throw ValidationError("--dropout: must be in [0, 1), got \(dropout)") }
         guard DecodingPolicy.Limits.beamSize.contains(beamSize) else { throw ValidationError("--beam-size: must be in 1…20, got \(beamSize)") }

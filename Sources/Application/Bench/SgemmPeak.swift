@@ -1,11 +1,10 @@
-import Application
 import Foundation
 import Tensors
 
 /// This machine's sgemm throughput on all cores, measured in the same run as the figures it is
 /// compared with: one single-threaded 1024³ multiply per core, at once.
-enum SgemmPeak {
-    static func measure(side n: Int = 1024, runs: Int = 5) -> BenchTable.Row {
+public enum SgemmPeak {
+    public static func measure(side n: Int = 1024, runs: Int = 5) -> BenchTable.Row {
         let workers = Parallel.workers
         let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
         let flops = 2 * Double(n * n * n) * Double(workers)
