@@ -61,7 +61,8 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let pipeline = try captioner.pipeline(confidence: true)
-        let alignerFile = try aligner.map { try ModelFiles.aligner($0) } ?? (ModelFiles.alignerIsShipped ? ModelFiles.aligner(nil) : nil)
+        // The pipeline asked for confidences, so it already holds the shipped aligner if there is one.
+        let alignerFile = try aligner.map { try ModelFiles.aligner($0) } ?? pipeline.aligner
         let server = try CaptionServer(configuration: self.server, pipeline: pipeline, aligner: alignerFile)
         let open = !self.server.isLoopback && self.server.token == nil
         try server.serve { url in

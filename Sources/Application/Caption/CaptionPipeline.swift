@@ -23,10 +23,12 @@ public struct CaptionPipeline: Sendable {
     public let reranker: CaptionReranker?
     /// Whether the aligner picks each caption from the beam (`DecodingPolicy.reranks`).
     public let reranks: Bool
+    /// The aligner it loaded (nil when neither re-ranking nor a confidence asked for it), for
+    /// callers that score with the same model, such as the server.
+    public let aligner: AlignmentModelFile?
     /// What `with(policy:)` needs to decide re-ranking again: whether the captioner is the
-    /// shipped one and the aligner loaded.
+    /// shipped one (and `aligner`, whether the aligner is loaded).
     private var shippedCaptioner: Bool
-    private let aligner: AlignmentModelFile?
     /// Seconds each model took to load in `init(model:…)` (the captioner including its packing;
     /// it loads beside the other two), by name: "captioner", "encoder", "aligner". Empty for a
     /// pipeline over loaded models.
