@@ -59,7 +59,7 @@ struct CaptionAPI: Sendable {
         let (aligner, input) = (pair.aligner, pair.sentences[0])
         let alignment = aligner.model.score(regions: pair.photo.outcome.features.regions, sentence: input.ids)
         let text = AlignmentText(image: pair.image, sentence: input.text, tokens: input.tokens,
-                                 known: input.tokens.map { aligner.vocabulary.id(for: $0) != nil }, alignment: alignment)
+                                 known: input.known, alignment: alignment)
         return Self.json(Self.appending(("timings", pair.photo.timings), to: text.object(boxes: true)))
     }
 

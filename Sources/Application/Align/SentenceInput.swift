@@ -13,13 +13,16 @@ public struct SentenceInput {
     public let text: String
     public let tokens: [String]
     public let ids: [Int]
+    /// Whether each token is in the aligner's vocabulary (false: read as `<unk>`).
+    public let known: [Bool]
 
     /// The checked sentence, or why it cannot be scored.
     public static func parse(_ text: String, with file: AlignmentModelFile) -> Result<SentenceInput, SentenceProblem> {
         let (tokens, ids) = file.encode(text)
         if tokens.isEmpty { return .failure(.empty) }
         if tokens.count > maximumWords { return .failure(.tooLong(tokens.count)) }
-        return .success(SentenceInput(text: text, tokens: tokens, ids: ids))
+        return .success(SentenceInput(text: text, tokens: tokens, ids: ids,
+                                      known: tokens.map { file.vocabulary.id(for: $0) != nil }))
     }
 
     /// A quick check before any model is loaded (for `validate()`): whitespace-separated words.

@@ -53,7 +53,7 @@ struct AlignCommand: ParsableCommand {
         let (bytes, photo) = try ImageSource.read(image, maxPixels: aligner.image.maxPixels)
         let alignment = file.model.score(regions: encoder.encode(photo).features.regions, sentence: input.ids)
         let text = AlignmentText(image: image, sentence: sentence, tokens: input.tokens,
-                                 known: input.tokens.map { file.vocabulary.id(for: $0) != nil }, alignment: alignment)
+                                 known: input.known, alignment: alignment)
         emit(json ? text.json : text.table)
         guard let html else { return }
         let page = try AlignmentPage(imageName: URL(fileURLWithPath: image).lastPathComponent, photoFile: bytes, photo: photo,
