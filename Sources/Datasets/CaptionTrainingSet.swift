@@ -60,9 +60,6 @@ extension FeatureCache {
             throw FeatureCacheError(url: first.url, reason: first.reason
                                     + (failures.count > 1 ? " (and \(failures.count - 1) more images)" : ""))
         }
-        return try keys.map { key in
-            let entry = try entry(for: key!)!
-            return EncoderFeatures(vector: entry.vector, pool5: entry.pool5)
-        }
+        return try keys.map { key in try entry(for: key!)! }
     }
 }

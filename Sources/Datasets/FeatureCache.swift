@@ -1,3 +1,5 @@
+import Encoder
+import Formats
 import Foundation
 import Support
 import Tensors
@@ -6,9 +8,14 @@ import Tensors
 /// runs once per image however often training, evaluation or retrieval need its features.
 ///
 /// One append-only file: a header naming the encoder weights that made the features
-/// (``FeatureCacheHeader``: `CAPFEAT2` and the weights file's SHA-256), then records
+/// (``FeatureCacheHeader``: `CAPFEAT3` and the weights file's SHA-256), then records
 ///
-///     key (32 bytes) | vector [512] float32 | pool5 [7·7·512] float16
+///     key (32 bytes) | vector [512] float32 | conv5_3 [14·14·512] float16     (209 KB)
+///
+/// conv5_3 is the finest region grid the models read (the aligner's 196 cells); pool5, the
+/// captioner's 49, is its 2 × 2 max pool, taken as a record is read. A `CAPFEAT2` cache,
+/// made before, keeps pool5 `[7·7·512]` instead (52 KB a record); it is read and extended as
+/// before, and has no conv5_3 to give.
 ///
 /// Every record has the same size, so a crash (or Ctrl-C) can at worst leave a partial last
 /// record, which `open` drops; the next run appends from there and loses nothing else. The
@@ -19,20 +26,13 @@ import Tensors
 /// no weights; it is read and extended as before, with `weights == nil`.
 public final class FeatureCache {
     public static let vectorCount = 512
-    public static let regionCount = 7 * 7 * 512
-    static let recordSize = 32 + vectorCount * 4 + regionCount * 2
-
-    /// Cached features of one image.
-    public struct Entry: Sendable {
-        /// `[512]`: the mean-pooled image vector.
-        public var vector: [Float]
-        /// `[7, 7, 512]` HWC: the region vectors (stored as float16).
-        public var pool5: Tensor
-    }
 
     public let url: URL
     /// The encoder weights these features come from; nil for a `CAPFEAT1` cache (unknown).
     public let weights: EncoderWeightsDigest?
+    /// What each record keeps: conv5_3, or only pool5 in a cache made before `CAPFEAT3`.
+    public let layout: FeatureCacheLayout
+    var recordSize: Int { layout.recordSize }
     private let headerSize: UInt64
     private var offsets: [Data: UInt64] = [:]
     private let handle: FileHandle
@@ -64,16 +64,18 @@ public final class FeatureCache {
             throw FeatureCacheWeightsMismatch(url: url, made: made, wanted: weights)
         }
         self.weights = header.weights
+        layout = header.layout
         headerSize = UInt64(header.size)
-        let records = (size - headerSize) / UInt64(Self.recordSize)
+        let recordSize = UInt64(header.layout.recordSize)
+        let records = (size - headerSize) / recordSize
         for index in 0..<records {
-            let offset = headerSize + index * UInt64(Self.recordSize)
+            let offset = headerSize + index * recordSize
             try handle.seek(toOffset: offset)
             guard let key = try handle.read(upToCount: 32), key.count == 32 else { break }
             offsets[key] = offset
         }
         // Drop a partial last record left by an interrupted run.
-        try handle.truncate(atOffset: headerSize + records * UInt64(Self.recordSize))
+        try handle.truncate(atOffset: headerSize + records * recordSize)
     }
 
     deinit { try? handle.close() }
@@ -83,32 +85,39 @@ public final class FeatureCache {
 
     public func contains(_ key: Data) -> Bool { offsets[key] != nil }
 
-    /// The features stored under `key`, or nil.
-    public func entry(for key: Data) throws -> Entry? {
+    /// The features stored under `key`, or nil: `conv5` is set in a `CAPFEAT3` cache.
+    public func entry(for key: Data) throws -> EncoderFeatures? {
         guard let offset = offsets[key] else { return nil }
         try handle.seek(toOffset: offset + 32)
-        guard let body = try handle.read(upToCount: Self.recordSize - 32), body.count == Self.recordSize - 32 else {
+        guard let body = try handle.read(upToCount: recordSize - 32), body.count == recordSize - 32 else {
             throw FeatureCacheError(url: url, reason: "record at byte \(offset) is truncated")
         }
         return body.withUnsafeBytes { raw in
             let vector = (0..<Self.vectorCount).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) }
-            let base = Self.vectorCount * 4
-            let regions = (0..<Self.regionCount).map {
-                Float(Float16(bitPattern: raw.loadUnaligned(fromByteOffset: base + 2 * $0, as: UInt16.self)))
+            let base = Self.vectorCount * 4, count = layout.regionValueCount
+            let grid = [Float](unsafeUninitializedCapacity: count) { target, initialized in
+                SafeTensorsDType.widenHalves(UnsafeRawBufferPointer(rebasing: raw[base...]), count: count,
+                                             into: target.baseAddress!)
+                initialized = count
             }
-            return Entry(vector: vector, pool5: Tensor(shape: [7, 7, 512], data: regions))
+            let side = layout.gridSize
+            let tensor = Tensor(shape: [side, side, Self.vectorCount], data: grid)
+            if layout == .pool5 { return EncoderFeatures(vector: vector, pool5: tensor) }
+            return EncoderFeatures(vector: vector, pool5: Pooling.maxPool2x2(tensor, workers: 1), conv5: tensor)
         }
     }
 
     /// Appends one image's features and flushes them to disk, so an interrupted run keeps them.
-    public func add(key: Data, vector: [Float], pool5: Tensor) throws {
-        precondition(key.count == 32 && vector.count == Self.vectorCount && pool5.count == Self.regionCount,
+    /// A `CAPFEAT3` cache needs `features.conv5`; an older one keeps pool5.
+    public func add(key: Data, features: EncoderFeatures) throws {
+        let grid = layout == .conv5 ? features.conv5 : features.pool5
+        precondition(key.count == 32 && features.vector.count == Self.vectorCount && grid?.count == layout.regionValueCount,
                      "FeatureCache.add: wrong key or feature size")
         guard offsets[key] == nil else { return }
-        var record = Data(capacity: Self.recordSize)
+        var record = Data(capacity: recordSize)
         record.append(key)
-        vector.withUnsafeBytes { record.append(contentsOf: $0) }
-        let halves = pool5.data.map { Float16($0).bitPattern }
+        features.vector.withUnsafeBytes { record.append(contentsOf: $0) }
+        let halves = grid!.data.map { Float16($0).bitPattern }
         halves.withUnsafeBytes { record.append(contentsOf: $0) }
         let offset = try handle.seekToEnd()
         try handle.write(contentsOf: record)

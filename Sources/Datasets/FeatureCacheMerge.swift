@@ -12,7 +12,7 @@ import Glibc
 ///   boundary. A part that ends mid-record was cut short (an interrupted run, a partial copy):
 ///   it is refused rather than silently losing its last photo, and rerunning its shard finishes
 ///   it. A record with an all-zero key, or with a value VGG16's pool5 cannot hold (negative or
-///   not finite: pool5 comes after a ReLU and a max pool), is corrupt.
+///   not finite: conv5_3 and pool5 come after a ReLU), is corrupt.
 /// - **One encoder.** Every part must name the same encoder weights. A `CAPFEAT1` part names
 ///   none, so merging it with parts that do is refused (nothing shows they agree); parts that
 ///   all lack it merge into a `CAPFEAT1` cache whose weights stay unknown.
@@ -43,13 +43,19 @@ public struct FeatureCacheMerge: Sendable {
         }
         let files = try parts.map { path throws(FeatureCacheMergeError) in try Part(path: path) }
         let weights = try Self.commonWeights(files)
-        let recordSize = FeatureCache.recordSize
+        let layout = files[0].header.layout
+        if let other = files.first(where: { $0.header.layout != layout }) {
+            throw .part(other.path, "keeps \(other.header.layout.gridSize)×\(other.header.layout.gridSize) regions, "
+                        + "\(files[0].path) \(layout.gridSize)×\(layout.gridSize) (caches of two versions of caption): "
+                        + "extract every part with one version")
+        }
+        let recordSize = layout.recordSize
         let destination = URL(fileURLWithPath: output)
         var duplicates = 0
         var count = 0
         do {
             let out = try AtomicFile(destination: destination)
-            try out.append(FeatureCacheHeader(weights: weights).bytes)
+            try out.append(FeatureCacheHeader(weights: weights, layout: layout).bytes)
             // Where each key was first seen: its part and byte offset, to compare a duplicate with.
             var first: [Data: (part: Int, offset: Int)] = [:]
             for (index, part) in files.enumerated() {
@@ -134,21 +140,21 @@ public struct FeatureCacheMerge: Sendable {
                 throw .part(path, error.reason)
             }
             let body = data.count - header.size
-            let partial = body % FeatureCache.recordSize
+            let partial = body % header.layout.recordSize
             guard partial == 0 else {
                 throw .part(path, "truncated: ends \(partial) bytes into a record (an interrupted run or a partial copy?): "
                             + "rerun its shard to finish it")
             }
-            recordCount = body / FeatureCache.recordSize
+            recordCount = body / header.layout.recordSize
         }
 
         /// The record's features, without its key.
         func body(at offset: Int) -> Data {
-            data.subdata(in: (offset + 32)..<(offset + FeatureCache.recordSize))
+            data.subdata(in: (offset + 32)..<(offset + header.layout.recordSize))
         }
 
         /// Refuses a record the encoder cannot have written: an all-zero key (a zero-filled hole
-        /// left by a bad copy), or a negative or non-finite value (pool5 follows a ReLU).
+        /// left by a bad copy), or a negative or non-finite value (conv5_3 and pool5 follow a ReLU).
         func check(record: Int, at offset: Int) throws(FeatureCacheMergeError) {
             let plausible = data.withUnsafeBytes { raw -> Bool in
                 var key: UInt8 = 0
@@ -161,7 +167,7 @@ public struct FeatureCacheMerge: Sendable {
                     if negative || bits & 0x7F80_0000 == 0x7F80_0000 { return false }
                 }
                 let regions = vector + 4 * FeatureCache.vectorCount
-                for i in 0..<FeatureCache.regionCount {
+                for i in 0..<header.layout.regionValueCount {
                     let bits = raw.loadUnaligned(fromByteOffset: regions + 2 * i, as: UInt16.self)
                     let negative = bits & 0x8000 != 0 && bits & 0x7FFF != 0
                     if negative || bits & 0x7C00 == 0x7C00 { return false }

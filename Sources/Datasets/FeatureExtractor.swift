@@ -56,7 +56,7 @@ public struct FeatureExtractor {
             }
             let outputs = encoder.encode(batch: toEncode.map(\.image))
             for (item, output) in zip(toEncode, outputs) {
-                try cache.add(key: item.key, vector: output.imageVector.data, pool5: output.pool5)
+                try cache.add(key: item.key, features: output.features)
             }
             progress(min(urls.count, start + groupSize), failures.count)
         }

@@ -11,6 +11,8 @@ import Tensors
 public enum ImageRegions {
     /// 7 · 7 cells + 1 whole image at 224 × 224.
     public static let count = 50
+    /// The grids a model may read: pool5's 7 × 7 cells, or conv5_3's 14 × 14.
+    public static let grids = [7, 14]
 
     /// `[H·W + 1, C]` from pool5 `[H, W, C]` (HWC: each cell already a contiguous row) and the
     /// whole-image vector `[C]`.
@@ -31,21 +33,34 @@ public enum ImageRegions {
 }
 
 /// What the captioner and the aligner read of a photo, and what the feature cache keeps:
-/// pool5 `[7, 7, 512]` and the whole-image vector `[512]` (the mean of pool5's cells).
+/// pool5 `[7, 7, 512]`, the whole-image vector `[512]` (the mean of pool5's cells), and
+/// conv5_3 `[14, 14, 512]` (pool5 before its 2 × 2 max pool) where it was kept.
 public struct EncoderFeatures: Sendable {
     public var vector: [Float]
     public var pool5: Tensor
+    /// conv5_3 after its ReLU; nil when read from a cache made before conv5_3 was kept.
+    public var conv5: Tensor?
 
-    public init(vector: [Float], pool5: Tensor) {
+    public init(vector: [Float], pool5: Tensor, conv5: Tensor? = nil) {
         self.vector = vector
         self.pool5 = pool5
+        self.conv5 = conv5
     }
 
     /// The aligner's 50 regions `[50, 512]`: the photo → regions step, in one place.
     public var regions: Tensor { ImageRegions.from(pool5: pool5, vector: vector) }
+
+    /// The regions on a `grid` × `grid` grid plus the whole image, `[grid² + 1, 512]`: pool5's
+    /// cells for 7, conv5_3's for 14 (nil when these features have no conv5_3: a cache made
+    /// before it was kept).
+    public func regions(grid: Int) -> Tensor? {
+        precondition(ImageRegions.grids.contains(grid), "no region grid \(grid)")
+        if grid == 7 { return regions }
+        return conv5.map { ImageRegions.from(pool5: $0, vector: vector) }
+    }
 }
 
 extension EncoderOutput {
     /// The part of the encoder's output that the models read.
-    public var features: EncoderFeatures { EncoderFeatures(vector: imageVector.data, pool5: pool5) }
+    public var features: EncoderFeatures { EncoderFeatures(vector: imageVector.data, pool5: pool5, conv5: conv5) }
 }

@@ -55,7 +55,7 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable {
     ///     normal:    bits = s<<31 | (e + 112)<<23 | m<<13        (rebias 15 → 127)
     ///     inf / NaN: bits = s<<31 | 255<<23 | m<<13 (| quiet bit)  (payload kept, NaN made quiet)
     ///     e = 0:     float(m<<13 | 113<<23) − 2⁻¹⁴               (m·2⁻²⁴, exact: one rounding-free subtraction)
-    static func widenHalves(_ bytes: UnsafeRawBufferPointer, count: Int, into target: UnsafeMutablePointer<Float>) {
+    public static func widenHalves(_ bytes: UnsafeRawBufferPointer, count: Int, into target: UnsafeMutablePointer<Float>) {
         let source = bytes.baseAddress!
         #if _endian(little)
         let vectorEnd = count - count % 8

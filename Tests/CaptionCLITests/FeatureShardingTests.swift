@@ -6,12 +6,12 @@ import Testing
 /// resumes, and the merged cache holds exactly the features one unsharded run makes, which
 /// both trainers then read without encoding anything again.
 @Suite struct FeatureShardingTests {
-    static let headerSize = 40, recordSize = 32 + 512 * 4 + 7 * 7 * 512 * 2
+    static let headerSize = 40, recordSize = 32 + 512 * 4 + 14 * 14 * 512 * 2
 
     /// Every record of a cache file, key → feature bytes, parsed here rather than by the library.
     static func records(_ path: String) throws -> [Data: Data] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(data.prefix(8) == Data("CAPFEAT2".utf8))
+        #expect(data.prefix(8) == Data("CAPFEAT3".utf8))
         #expect((data.count - headerSize) % recordSize == 0, "\(path) is not whole records")
         var records: [Data: Data] = [:]
         for offset in stride(from: headerSize, to: data.count, by: recordSize) {
@@ -181,7 +181,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out))
 
         let part = dir.appendingPathComponent("part.features")
-        try (Data("CAPFEAT2".utf8) + Data(repeating: 1, count: 32)).write(to: part)
+        try (Data("CAPFEAT3".utf8) + Data(repeating: 1, count: 32)).write(to: part)
         let overInput = try CLI.run(["features", "merge", part.path, "--out", dir.path + "/./part.features"])
         #expect(overInput.status == 2)
         #expect(overInput.stderr == "caption: error: \(dir.path)/./part.features: is also an input (\(part.path)); write the merge to a new file\n")
@@ -192,7 +192,7 @@ import Testing
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let cache = dir.appendingPathComponent("other.features")
-        let header = Data("CAPFEAT2".utf8) + Data(repeating: 1, count: 32)
+        let header = Data("CAPFEAT3".utf8) + Data(repeating: 1, count: 32)
         try header.write(to: cache)
         let photo = CLI.fixtures.appendingPathComponent("encoder/chelsea.png").path
         let run = try CLI.run(["features", photo, "--cache", cache.path])

@@ -2,6 +2,7 @@ import Foundation
 import Tensors
 import Testing
 import Datasets
+import Encoder
 
 /// `FeatureCacheMerge` on small synthetic caches written through `FeatureCache`: what a merge
 /// keeps, what it refuses (each refusal naming the file to fix), and that a failed merge leaves
@@ -9,13 +10,14 @@ import Datasets
 @Suite struct FeatureCacheMergeTests {
     static let weights = EncoderWeightsDigest(bytes: [UInt8](repeating: 7, count: 32))
     static let otherWeights = EncoderWeightsDigest(bytes: [UInt8](repeating: 9, count: 32))
-    static let headerSize = 40, recordSize = 32 + 512 * 4 + 7 * 7 * 512 * 2
+    static let headerSize = 40, recordSize = 32 + 512 * 4 + 14 * 14 * 512 * 2
 
     static func key(_ byte: UInt8) -> Data { Data(repeating: byte, count: 32) }
 
-    /// Features that pool5 could hold (finite, ≥ 0) and that float16 stores exactly.
-    static func features(_ seed: Float) -> ([Float], Tensor) {
-        ((0..<512).map { Float($0 % 64) * seed }, Tensor(shape: [7, 7, 512], data: (0..<(7 * 7 * 512)).map { Float($0 % 100) * seed }))
+    /// Features that conv5_3 could hold (finite, ≥ 0) and that float16 stores exactly.
+    static func features(_ seed: Float) -> EncoderFeatures {
+        let conv5 = Tensor(shape: [14, 14, 512], data: (0..<(14 * 14 * 512)).map { Float($0 % 100) * seed })
+        return EncoderFeatures(vector: (0..<512).map { Float($0 % 64) * seed }, pool5: Pooling.maxPool2x2(conv5), conv5: conv5)
     }
 
     /// A cache at `dir/name` holding `(key byte, feature seed)` records.
@@ -24,8 +26,7 @@ import Datasets
         let url = dir.appendingPathComponent(name)
         let cache = try FeatureCache(url: url, weights: weights)
         for record in records {
-            let (vector, pool5) = features(record.seed)
-            try cache.add(key: key(record.key), vector: vector, pool5: pool5)
+            try cache.add(key: key(record.key), features: features(record.seed))
         }
         return url.path
     }
@@ -80,14 +81,14 @@ import Datasets
         let expected = try Self.records(a).merging(try Self.records(b)) { first, _ in first }
         #expect(try Self.records(out) == expected)
         let merged = try Data(contentsOf: URL(fileURLWithPath: out))
-        #expect(merged.prefix(Self.headerSize) == Data("CAPFEAT2".utf8) + Data(Self.weights.bytes))
+        #expect(merged.prefix(Self.headerSize) == Data("CAPFEAT3".utf8) + Data(Self.weights.bytes))
         // Records in the parts' order: the same inputs give the same file.
         #expect(merged.subdata(in: Self.headerSize..<(Self.headerSize + 32)) == Self.key(1))
 
         let cache = try FeatureCache(url: URL(fileURLWithPath: out), weights: Self.weights)
         #expect(cache.count == 3)
-        #expect(try cache.entry(for: Self.key(3))?.vector == Self.features(3).0)
-        #expect(try cache.entry(for: Self.key(2))?.pool5.data == Self.features(2).1.data)
+        #expect(try cache.entry(for: Self.key(3))?.vector == Self.features(3).vector)
+        #expect(try cache.entry(for: Self.key(2))?.pool5.data == Self.features(2).pool5.data)
     }
 
     /// The same photo at two paths lands in two shards: identical records are one photo.
@@ -135,21 +136,49 @@ import Datasets
         try Self.expectNoOutput(out)
     }
 
-    /// A `CAPFEAT1` cache: the same records after an 8-byte magic, weights unknown.
-    static func versionOnePart(_ name: String, in dir: URL, _ records: [(key: UInt8, seed: Float)]) throws -> String {
-        let modern = try part("v2-" + name, in: dir, records)
-        let body = try Data(contentsOf: URL(fileURLWithPath: modern)).dropFirst(headerSize)
-        try FileManager.default.removeItem(atPath: modern)
+    /// A cache of the pool5 layout: `CAPFEAT1` (8-byte magic, weights unknown) or `CAPFEAT2`
+    /// (magic and weights), records key | vector | pool5 float16.
+    static func pool5Part(_ name: String, in dir: URL, magic: String = "CAPFEAT1",
+                          _ records: [(key: UInt8, seed: Float)]) throws -> String {
+        var data = Data(magic.utf8) + (magic == "CAPFEAT1" ? Data() : Data(weights.bytes))
+        for record in records {
+            let features = features(record.seed)
+            data.append(key(record.key))
+            features.vector.withUnsafeBytes { data.append(contentsOf: $0) }
+            features.pool5.data.map { Float16($0).bitPattern }.withUnsafeBytes { data.append(contentsOf: $0) }
+        }
         let url = dir.appendingPathComponent(name)
-        try (Data("CAPFEAT1".utf8) + body).write(to: url)
+        try data.write(to: url)
         return url.path
+    }
+
+    /// A pool5 cache and a conv5_3 cache hold different records: refused, naming the odd one.
+    @Test func refusesToMixRegionLayouts() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let new = try Self.part("new.features", in: dir, [(1, 1)])
+        let old = try Self.pool5Part("old.features", in: dir, magic: "CAPFEAT2", [(2, 2)])
+        let out = dir.appendingPathComponent("all.features").path
+        guard case .part(let file, let reason)? = Self.failure([new, old], out) else {
+            Issue.record("caches of two layouts were merged")
+            return
+        }
+        #expect(file == old && reason.hasPrefix("keeps 7×7 regions, \(new) 14×14"), "\(reason)")
+        try Self.expectNoOutput(out)
+        // Two pool5 caches still merge, into a pool5 cache.
+        let older = try Self.pool5Part("older.features", in: dir, magic: "CAPFEAT2", [(3, 3)])
+        let merge = try FeatureCacheMerge(parts: [old, older], output: out)
+        #expect(merge.count == 2)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)).prefix(8) == Data("CAPFEAT2".utf8))
+        #expect(try FeatureCache(url: URL(fileURLWithPath: out), weights: Self.weights).entry(for: Self.key(3))?.pool5.data
+                == Self.features(3).pool5.data)
     }
 
     @Test func refusesAnOldCacheWithUnknownWeightsBesideKnownOnes() throws {
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let known = try Self.part("known.features", in: dir, [(1, 1)])
-        let old = try Self.versionOnePart("old.features", in: dir, [(2, 2)])
+        let old = try Self.pool5Part("old.features", in: dir, [(2, 2)])
         let out = dir.appendingPathComponent("all.features").path
         for parts in [[known, old], [old, known]] {
             guard case .part(let file, let reason)? = Self.failure(parts, out) else {
@@ -166,8 +195,8 @@ import Datasets
     @Test func mergesOldCachesIntoAnOldCache() throws {
         let dir = try Self.directory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let a = try Self.versionOnePart("a.features", in: dir, [(1, 1)])
-        let b = try Self.versionOnePart("b.features", in: dir, [(2, 2)])
+        let a = try Self.pool5Part("a.features", in: dir, [(1, 1)])
+        let b = try Self.pool5Part("b.features", in: dir, [(2, 2)])
         let out = dir.appendingPathComponent("all.features").path
         let merge = try FeatureCacheMerge(parts: [a, b], output: out)
         #expect(merge.weights == nil && merge.count == 2)
