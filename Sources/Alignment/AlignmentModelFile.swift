@@ -9,8 +9,9 @@ import Formats
 ///
 /// Tensors: the model's parameters by name (`AlignmentParameter`).
 /// Metadata: `format` = `caption-aligner-1`, `config` (`AlignmentConfig` as JSON), `vocabulary`
-/// (one word a line, in id order), `tokenizer` (words | characters), and free-form `info.*`
-/// entries (training command, dev retrieval figures).
+/// (one word a line, in id order), `tokenizer` (words | characters), optionally `calibration`
+/// (`MatchCalibration` as JSON: what S / words means as a match probability), and free-form
+/// `info.*` entries (training command, dev retrieval figures).
 public struct AlignmentModelFile: Sendable {
     public static let format = "caption-aligner-1"
 
@@ -19,13 +20,18 @@ public struct AlignmentModelFile: Sendable {
     public var tokenizer: Tokenizer
     /// Free-form facts about the run that made the model: training command, dev recalls, …
     public var info: [String: String]
+    /// S / words → match probability, fitted on a dev split; nil until calibrated
+    /// (`caption evaluate alignment --calibrate`, or the trainer when it saves the best model).
+    public var calibration: MatchCalibration?
 
-    public init(model: AlignmentModel, vocabulary: Vocabulary, tokenizer: Tokenizer, info: [String: String] = [:]) {
+    public init(model: AlignmentModel, vocabulary: Vocabulary, tokenizer: Tokenizer, info: [String: String] = [:],
+                calibration: MatchCalibration? = nil) {
         precondition(vocabulary.count == model.config.vocabularySize, "vocabulary and aligner disagree on size")
         self.model = model
         self.vocabulary = vocabulary
         self.tokenizer = tokenizer
         self.info = info
+        self.calibration = calibration
     }
 
     /// Writes the file atomically (a reader sees the old file or the whole new one). `.f16`
@@ -37,6 +43,9 @@ public struct AlignmentModelFile: Sendable {
             "vocabulary": vocabulary.serialized,
             "tokenizer": tokenizer.mode.rawValue,
         ]
+        if let calibration {
+            metadata["calibration"] = String(decoding: try JSONEncoder().encode(calibration), as: UTF8.self)
+        }
         for (key, value) in info { metadata["info.\(key)"] = value }
         try SafeTensorsFile.write(model.parameters, metadata: metadata, to: url, dtype: dtype)
     }
@@ -78,9 +87,28 @@ public struct AlignmentModelFile: Sendable {
         } catch {
             throw AlignmentModelFileError(error.description)
         }
+        var calibration: MatchCalibration?
+        if let text = file.metadata["calibration"] {
+            guard let decoded = try? JSONDecoder().decode(MatchCalibration.self, from: Data(text.utf8)),
+                  decoded.a.isFinite && decoded.b.isFinite else {
+                throw AlignmentModelFileError("metadata 'calibration' is not a valid match calibration (expected {\"a\": number, \"b\": number})")
+            }
+            calibration = decoded
+        }
         var info: [String: String] = [:]
         for (key, value) in file.metadata where key.hasPrefix("info.") { info[String(key.dropFirst(5))] = value }
-        return AlignmentModelFile(model: model, vocabulary: vocabulary, tokenizer: Tokenizer(mode: mode), info: info)
+        return AlignmentModelFile(model: model, vocabulary: vocabulary, tokenizer: Tokenizer(mode: mode), info: info,
+                                  calibration: calibration)
+    }
+
+    /// `.f16` when every parameter is a float16 value (a model read from a float16 file), else
+    /// `.f32`: rewriting a file in it (to add a calibration) keeps every weight bit for bit, and a
+    /// float16 file at its size.
+    public var losslessDType: SafeTensorsDType {
+        let halfExact = model.parameters.values.allSatisfy { tensor in
+            tensor.data.allSatisfy { Float(Float16($0)) == $0 }
+        }
+        return halfExact ? .f16 : .f32
     }
 
     /// A sentence as the model reads it: the tokenizer's tokens and their word ids (words outside

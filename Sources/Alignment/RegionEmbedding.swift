@@ -91,7 +91,8 @@ public struct RegionEmbedding: Sendable {
                     for r in 0..<images[index].shape[0] {
                         let input = source.baseAddress! + r * f, target = normalized.pointer + (firstRows[index] + r) * f
                         let scale = 1 / max(RowKernels.dot(input, input, count: f).squareRoot(), 1e-6)
-                        for j in 0..<f { target[j] = input[j] * scale }
+                        target.update(from: input, count: f)
+                        RowKernels.scale(target, by: scale, count: f)
                     }
                 }
             }

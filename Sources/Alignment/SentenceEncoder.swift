@@ -1,52 +1,54 @@
 import Tensors
 
-/// The bidirectional recurrent network (BRNN) that turns a sentence of T word ids into T word
-/// vectors in the h-dimensional space the image regions are mapped into (paper eq. 2–6):
+/// The bidirectional network that turns a sentence of T word ids into T word vectors in the
+/// h-dimensional space the image regions are mapped into (paper eq. 2–6):
 ///
 ///     x_t   = W_w 𝕀_t                                  [E]   row of the embedding [V, E]
-///     e_t   = ReLU(W_e x_t + b_e)                      [h]   W_e [h, E]
-///     h^f_t = ReLU(e_t + W_f h^f_{t−1} + b_f)          [h]   h^f_{−1} = 0, W_f [h, h]
-///     h^b_t = ReLU(e_t + W_b h^b_{t+1} + b_b)          [h]   h^b_T = 0,    W_b [h, h]
+///     h^f_t, h^b_t = the recurrent core                [h]   left and right context
 ///     s_t   = ReLU(W_d (h^f_t + h^b_t) + b_d)          [h]   W_d [h, h]
 ///
-/// so each s_t sees the word itself and its whole left and right context. Sentences are word
-/// ids without `<start>`/`<end>`; any id in 0..<V is a word (`<unk>` included).
+/// so each s_t sees the word itself and its whole left and right context. The recurrent core is
+/// `AlignmentConfig.sentenceEncoder`: the paper's ReLU BRNN (`ReLURecurrence`, eq. 3–5) or a
+/// bidirectional GRU or LSTM (`GatedRecurrence`); the embedding and the output layer are the
+/// same for all three. Sentences are word ids without `<start>`/`<end>`; any id in 0..<V is a
+/// word (`<unk>` included).
 ///
 /// A batch is computed packed (`PackedSentences`): every row-wise layer is one GEMM over all
 /// ΣT words, and each recurrence step one GEMM over the sentences still running, with the
 /// forward and backward directions on separate cores.
 public struct SentenceEncoder: Sendable {
+    /// Which recurrent core this is.
+    public let kind: SentenceEncoderKind
     /// W_w `[V, E]`.
     public let embedding: Tensor
-    /// W_e `[h, E]`, b_e `[h]`.
-    public let inputWeight: Tensor, inputBias: Tensor
-    /// W_f `[h, h]`, b_f `[h]`.
-    public let forwardWeight: Tensor, forwardBias: Tensor
-    /// W_b `[h, h]`, b_b `[h]`.
-    public let backwardWeight: Tensor, backwardBias: Tensor
     /// W_d `[h, h]`, b_d `[h]`.
     public let outputWeight: Tensor, outputBias: Tensor
+    let recurrence: Recurrence
+
+    /// The recurrent core between the word vectors x and h^f, h^b.
+    enum Recurrence: Sendable {
+        case relu(ReLURecurrence)
+        case gated(GatedRecurrence)
+    }
 
     /// V.
     public var vocabularySize: Int { embedding.shape[0] }
     /// E.
     public var wordSize: Int { embedding.shape[1] }
     /// h.
-    public var hiddenSize: Int { inputWeight.shape[0] }
+    public var hiddenSize: Int { outputWeight.shape[0] }
 
     /// Takes the `words.*` and `sentence.*` tensors of an alignment parameter dictionary, whose
-    /// names and shapes `AlignmentModel` has checked.
-    init(parameters: [String: Tensor]) {
-        func tensor(_ parameter: AlignmentParameter) -> Tensor { parameters[parameter.name]! }
-        embedding = tensor(.wordEmbedding)
-        inputWeight = tensor(.inputWeight)
-        inputBias = tensor(.inputBias)
-        forwardWeight = tensor(.forwardWeight)
-        forwardBias = tensor(.forwardBias)
-        backwardWeight = tensor(.backwardWeight)
-        backwardBias = tensor(.backwardBias)
-        outputWeight = tensor(.outputWeight)
-        outputBias = tensor(.outputBias)
+    /// names and shapes `AlignmentModel` has checked against `config`.
+    init(config: AlignmentConfig, parameters: [String: Tensor]) {
+        kind = config.sentenceEncoder
+        embedding = parameters[AlignmentParameter.wordEmbedding.name]!
+        outputWeight = parameters[AlignmentParameter.outputWeight.name]!
+        outputBias = parameters[AlignmentParameter.outputBias.name]!
+        switch kind {
+        case .brnn: recurrence = .relu(ReLURecurrence(parameters: parameters))
+        case .gru, .lstm: recurrence = .gated(GatedRecurrence(kind: kind, parameters: parameters))
+        }
     }
 
     /// s for each sentence: `[T, h]` per sentence (T may be 0).
@@ -71,167 +73,103 @@ public struct SentenceEncoder: Sendable {
         let packed: PackedSentences
         /// x `[N, E]`.
         let words: FloatBuffer
-        /// e `[N, h]`.
-        let input: FloatBuffer
-        /// h^f `[N, h]`.
-        let forward: FloatBuffer
-        /// h^b `[N, h]`.
-        let backward: FloatBuffer
+        /// What the recurrent core computed, h^f and h^b among it.
+        let recurrence: RecurrenceActivations
         /// h^f + h^b `[N, h]`.
         let summed: FloatBuffer
         /// s `[N, h]`.
         let output: FloatBuffer
     }
 
+    /// The recurrent core's intermediates, of the same kind as `Recurrence`.
+    enum RecurrenceActivations {
+        case relu(ReLURecurrence.Activations)
+        case gated(GatedRecurrence.Activations)
+
+        /// h^f `[N, h]`.
+        var forwardStates: FloatBuffer {
+            switch self {
+            case .relu(let activations): activations.forward
+            case .gated(let activations): activations.forward.states
+            }
+        }
+        /// h^b `[N, h]`.
+        var backwardStates: FloatBuffer {
+            switch self {
+            case .relu(let activations): activations.backward
+            case .gated(let activations): activations.backward.states
+            }
+        }
+    }
+
     func forward(_ packed: PackedSentences) -> Activations {
         let n = packed.rowCount, e = wordSize, h = hiddenSize, vocabulary = vocabularySize
         let words = FloatBuffer(count: n * e, zeroed: false)
-        let input = FloatBuffer(count: n * h, zeroed: false)
-        let forwardStates = FloatBuffer(count: n * h, zeroed: false)
-        let backwardStates = FloatBuffer(count: n * h, zeroed: false)
-        let summed = FloatBuffer(count: n * h, zeroed: false)
-        let output = FloatBuffer(count: n * h, zeroed: false)
-        let activations = Activations(packed: packed, words: words, input: input, forward: forwardStates,
-                                      backward: backwardStates, summed: summed, output: output)
-        guard n > 0 else { return activations }
-        withBaseAddresses([embedding.data, inputWeight.data, inputBias.data, forwardWeight.data, forwardBias.data,
-                           backwardWeight.data, backwardBias.data, outputWeight.data, outputBias.data]) { p in
-            let (wordTable, wE, bE, wF, bF, wB, bB, wD, bD) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8])
-            // x_t = W_w 𝕀_t: a row gather.
+        // x_t = W_w 𝕀_t: a row gather.
+        embedding.data.withUnsafeBufferPointer { wordTable in
             for (row, token) in packed.tokens.enumerated() {
                 precondition(token >= 0 && token < vocabulary, "word id \(token) outside the vocabulary of \(vocabulary)")
-                (words.pointer + row * e).update(from: wordTable + token * e, count: e)
+                (words.pointer + row * e).update(from: wordTable.baseAddress! + token * e, count: e)
             }
-            // e = ReLU(x W_eᵀ + b_e), all words at once.
-            BLAS.gemm(transB: true, m: n, n: h, k: e, a: words.pointer, lda: e, b: wE, ldb: e,
-                             c: input.pointer, ldc: h, workers: Parallel.workers)
-            RowKernels.addRowVector(bE, to: input.pointer, rowCount: n, width: h)
-            RowKernels.relu(input.pointer, count: n * h)
-            // The two directions only share e: one core each.
-            Parallel.forEach(2) { direction in
-                if direction == 0 {
-                    recur(packed, input: input.pointer, weight: wF, bias: bF, states: forwardStates.pointer, reversed: false)
-                } else {
-                    recur(packed, input: input.pointer, weight: wB, bias: bB, states: backwardStates.pointer, reversed: true)
-                }
-            }
-            summed.pointer.update(from: forwardStates.pointer, count: n * h)
-            RowKernels.add(backwardStates.pointer, to: summed.pointer, count: n * h)
-            // s = ReLU((h^f + h^b) W_dᵀ + b_d).
-            BLAS.gemm(transB: true, m: n, n: h, k: h, a: summed.pointer, lda: h, b: wD, ldb: h,
-                             c: output.pointer, ldc: h, workers: Parallel.workers)
-            RowKernels.addRowVector(bD, to: output.pointer, rowCount: n, width: h)
-            RowKernels.relu(output.pointer, count: n * h)
         }
-        return activations
+        let recurrent: RecurrenceActivations
+        switch recurrence {
+        case .relu(let core): recurrent = .relu(core.forward(packed, words: words.pointer))
+        case .gated(let core): recurrent = .gated(core.forward(packed, words: words.pointer))
+        }
+        let summed = FloatBuffer(count: n * h, zeroed: false)
+        let output = FloatBuffer(count: n * h, zeroed: false)
+        summed.pointer.update(from: recurrent.forwardStates.pointer, count: n * h)
+        RowKernels.add(recurrent.backwardStates.pointer, to: summed.pointer, count: n * h)
+        // s = ReLU((h^f + h^b) W_dᵀ + b_d).
+        withBaseAddresses([outputWeight.data, outputBias.data]) { p in
+            BLAS.gemm(transB: true, m: n, n: h, k: h, a: summed.pointer, lda: h, b: p[0], ldb: h,
+                      c: output.pointer, ldc: h, workers: Parallel.workers)
+            RowKernels.addRowVector(p[1], to: output.pointer, rowCount: n, width: h)
+        }
+        RowKernels.relu(output.pointer, count: n * h)
+        return Activations(packed: packed, words: words, recurrence: recurrent, summed: summed, output: output)
     }
 
-    /// One direction of the recurrence over the packed rows: states_t = ReLU(e_t + W states_prev
-    /// + b), where prev is t − 1 (forward) or t + 1 (backward). The sentences that have a word
-    /// at prev are the first `activeCounts[prev]` rows of step t in either direction, because
-    /// longer sentences come first.
-    private func recur(_ packed: PackedSentences, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                       bias: UnsafePointer<Float>, states: UnsafeMutablePointer<Float>, reversed: Bool) {
-        let h = hiddenSize
-        let steps = reversed ? Array((0..<packed.maxLength).reversed()) : Array(0..<packed.maxLength)
-        for t in steps {
-            let first = packed.timeOffsets[t], count = packed.activeCounts[t]
-            let current = states + first * h
-            current.update(from: input + first * h, count: count * h)
-            RowKernels.addRowVector(bias, to: current, rowCount: count, width: h)
-            let previous = reversed ? t + 1 : t - 1
-            if previous >= 0 && previous < packed.maxLength {
-                let carried = min(count, packed.activeCounts[previous])
-                BLAS.gemm(transB: true, m: carried, n: h, k: h, a: states + packed.timeOffsets[previous] * h, lda: h,
-                          b: weight, ldb: h, beta: 1, c: current, ldc: h)
-            }
-            RowKernels.relu(current, count: count * h)
-        }
-    }
-
-    /// Backpropagates ∂C/∂s (`outputGradient`, `[N, h]`, overwritten) through the BRNN: the
-    /// gradients of the nine word-side tensors, dense (the embedding's only in used rows).
+    /// Backpropagates ∂C/∂s (`outputGradient`, `[N, h]`, overwritten) through the encoder: the
+    /// gradients of every word-side tensor of this kind (`AlignmentParameter.all(for:)` less the
+    /// region's), dense (the embedding's only in used rows).
     func backward(_ activations: Activations, outputGradient: FloatBuffer) -> [AlignmentParameter: FloatBuffer] {
         let packed = activations.packed
         let n = packed.rowCount, e = wordSize, h = hiddenSize
-        var gradients: [AlignmentParameter: FloatBuffer] = [:]
-        for parameter in AlignmentParameter.allCases where parameter != .regionWeight && parameter != .regionBias {
-            let shape: [Int]
-            switch parameter {
-            case .wordEmbedding: shape = embedding.shape
-            case .inputWeight: shape = inputWeight.shape
-            case .forwardWeight, .backwardWeight, .outputWeight: shape = [h, h]
-            default: shape = [h]
-            }
-            gradients[parameter] = FloatBuffer(count: shape.reduce(1, *))
-        }
-        guard n > 0 else { return gradients }
-        let g = gradients.mapValues(\.pointer)
-        let outputDelta = outputGradient.pointer
+        var gradients: [AlignmentParameter: FloatBuffer] = [
+            .wordEmbedding: FloatBuffer(count: embedding.count),
+            .outputWeight: FloatBuffer(count: h * h), .outputBias: FloatBuffer(count: h),
+        ]
         let summedDelta = FloatBuffer(count: n * h, zeroed: false)
-        let backwardDelta = FloatBuffer(count: n * h, zeroed: false)
-        let wordDelta = FloatBuffer(count: n * e, zeroed: false)
-        withBaseAddresses([inputWeight.data, forwardWeight.data, backwardWeight.data, outputWeight.data]) { p in
-            let (wE, wF, wB, wD) = (p[0], p[1], p[2], p[3])
+        if n > 0 {
             // Through s = ReLU(W_d (h^f + h^b) + b_d).
+            let outputDelta = outputGradient.pointer
             RowKernels.maskByActive(outputDelta, activation: activations.output.pointer, count: n * h)
             BLAS.gemm(transA: true, m: h, n: h, k: n, a: outputDelta, lda: h, b: activations.summed.pointer,
-                             ldb: h, c: g[.outputWeight]!, ldc: h, workers: Parallel.workers)
-            RowKernels.addColumnSums(of: outputDelta, rowCount: n, width: h, into: g[.outputBias]!)
-            BLAS.gemm(m: n, n: h, k: h, a: outputDelta, lda: h, b: wD, ldb: h, c: summedDelta.pointer, ldc: h, workers: Parallel.workers)
-            // ∂C/∂(h^f + h^b) reaches both directions unchanged; each runs back through time on
-            // its own core. summedDelta becomes the forward direction's, backwardDelta the other's.
-            backwardDelta.pointer.update(from: summedDelta.pointer, count: n * h)
-            Parallel.forEach(2) { direction in
-                if direction == 0 {
-                    backpropagateThroughTime(packed, delta: summedDelta.pointer, states: activations.forward.pointer,
-                                             weight: wF, weightGradient: g[.forwardWeight]!, reversed: false)
-                    RowKernels.addColumnSums(of: summedDelta.pointer, rowCount: n, width: h, into: g[.forwardBias]!)
-                } else {
-                    backpropagateThroughTime(packed, delta: backwardDelta.pointer, states: activations.backward.pointer,
-                                             weight: wB, weightGradient: g[.backwardWeight]!, reversed: true)
-                    RowKernels.addColumnSums(of: backwardDelta.pointer, rowCount: n, width: h, into: g[.backwardBias]!)
-                }
+                      ldb: h, c: gradients[.outputWeight]!.pointer, ldc: h, workers: Parallel.workers)
+            RowKernels.addColumnSums(of: outputDelta, rowCount: n, width: h, into: gradients[.outputBias]!.pointer)
+            outputWeight.data.withUnsafeBufferPointer { wD in
+                BLAS.gemm(m: n, n: h, k: h, a: outputDelta, lda: h, b: wD.baseAddress!, ldb: h, c: summedDelta.pointer,
+                          ldc: h, workers: Parallel.workers)
             }
-            // e_t feeds both directions: ∂C/∂e is the sum of their pre-activation gradients.
-            let inputDelta = summedDelta.pointer
-            RowKernels.add(backwardDelta.pointer, to: inputDelta, count: n * h)
-            RowKernels.maskByActive(inputDelta, activation: activations.input.pointer, count: n * h)
-            BLAS.gemm(transA: true, m: h, n: e, k: n, a: inputDelta, lda: h, b: activations.words.pointer,
-                             ldb: e, c: g[.inputWeight]!, ldc: e, workers: Parallel.workers)
-            RowKernels.addColumnSums(of: inputDelta, rowCount: n, width: h, into: g[.inputBias]!)
-            BLAS.gemm(m: n, n: e, k: h, a: inputDelta, lda: h, b: wE, ldb: e, c: wordDelta.pointer, ldc: e, workers: Parallel.workers)
-            // x_t is a row of W_w: scatter-add, as a word can occur many times in a batch.
-            let embeddingGradient = g[.wordEmbedding]!
-            for (row, token) in packed.tokens.enumerated() {
-                RowKernels.addScaled(1, wordDelta.pointer + row * e, to: embeddingGradient + token * e, count: e)
-            }
+        }
+        // Through the recurrent core to x.
+        let core: (parameters: [AlignmentParameter: FloatBuffer], words: FloatBuffer)
+        switch (recurrence, activations.recurrence) {
+        case let (.relu(recurrence), .relu(cache)):
+            core = recurrence.backward(packed, cache, words: activations.words.pointer, stateGradient: summedDelta)
+        case let (.gated(recurrence), .gated(cache)):
+            core = recurrence.backward(packed, cache, words: activations.words.pointer, stateGradient: summedDelta)
+        default:
+            preconditionFailure("activations of a different sentence encoder")
+        }
+        gradients.merge(core.parameters) { _, new in new }
+        // x_t is a row of W_w: scatter-add, as a word can occur many times in a batch.
+        let embeddingGradient = gradients[.wordEmbedding]!.pointer
+        for (row, token) in packed.tokens.enumerated() {
+            RowKernels.addScaled(1, core.words.pointer + row * e, to: embeddingGradient + token * e, count: e)
         }
         return gradients
-    }
-
-    /// Backpropagation through one direction's recurrence. On entry `delta` holds ∂C/∂states
-    /// from above; on return, ∂C/∂(pre-activation) of every step, with the recurrent terms
-    /// W ᵀ·delta added along the way, and W's gradient accumulated into `weightGradient`.
-    /// Steps run opposite to the forward pass, so each step's delta is complete when reached.
-    private func backpropagateThroughTime(_ packed: PackedSentences, delta: UnsafeMutablePointer<Float>,
-                                          states: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                          weightGradient: UnsafeMutablePointer<Float>, reversed: Bool) {
-        let h = hiddenSize
-        let steps = reversed ? Array(0..<packed.maxLength) : Array((0..<packed.maxLength).reversed())
-        for t in steps {
-            let first = packed.timeOffsets[t], count = packed.activeCounts[t]
-            let current = delta + first * h
-            RowKernels.maskByActive(current, activation: states + first * h, count: count * h)
-            let previous = reversed ? t + 1 : t - 1
-            guard previous >= 0 && previous < packed.maxLength else { continue }
-            let carried = min(count, packed.activeCounts[previous])
-            let previousRows = packed.timeOffsets[previous] * h
-            // ∂C/∂states_prev += delta_t W ;  ∂C/∂W += delta_tᵀ states_prev.
-            BLAS.gemm(m: carried, n: h, k: h, a: current, lda: h, b: weight, ldb: h,
-                      beta: 1, c: delta + previousRows, ldc: h)
-            BLAS.gemm(transA: true, m: h, n: h, k: carried, a: current, lda: h, b: states + previousRows, ldb: h,
-                      beta: 1, c: weightGradient, ldc: h)
-        }
     }
 }

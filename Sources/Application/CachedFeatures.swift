@@ -1,3 +1,4 @@
+import Alignment
 import Datasets
 import Encoder
 import Foundation
@@ -70,10 +71,19 @@ public struct CachedFeatures {
         return (summary, unreadable + failures)
     }
 
+    /// Refuses, before any work, a cache without the regions `aligner` reads: one made before
+    /// conv5_3 was kept (`CAPFEAT2`) has only pool5's 7 × 7 cells, and an aligner on conv5_3's
+    /// 14 × 14 needs the finer grid.
+    public func checkRegions(for aligner: AlignmentModel?) throws(CaptionError) {
+        guard let grid = aligner?.config.regionGrid, grid > cache.layout.gridSize else { return }
+        throw .input(cachePath, "keeps only pool5's 7 × 7 cells (a cache made before conv5_3 was kept), and the aligner "
+                     + "reads \(grid) × \(grid) regions: give a new --cache file, which the photos are then encoded into")
+    }
+
     /// The cached features under `key`.
     public func features(_ key: Data) throws(CaptionError) -> EncoderFeatures? {
         do {
-            return try cache.entry(for: key).map { EncoderFeatures(vector: $0.vector, pool5: $0.pool5) }
+            return try cache.entry(for: key)
         } catch {
             throw .input(cachePath, "\(error)")
         }

@@ -22,9 +22,13 @@ public struct AlignmentEvaluator {
     /// by S / T. Search ranks the images of one sentence, where T is fixed, so only annotation
     /// can differ between the two.
     public func metrics(_ set: AlignmentTrainingSet, normalized: Bool = false) -> RetrievalMetrics {
-        let matrix = scores(set)
-        return RetrievalMetrics(similarity: (normalized ? matrix.normalized : matrix.raw).data,
-                                imageCount: set.images.count, sentenceImages: set.sentenceImages)
+        metrics(set, scores: scores(set), normalized: normalized)
+    }
+
+    /// `metrics` from `set`'s score matrix, already computed (to fit a `MatchCalibration` on it too).
+    public func metrics(_ set: AlignmentTrainingSet, scores matrix: AlignmentScoreMatrix, normalized: Bool = false) -> RetrievalMetrics {
+        RetrievalMetrics(similarity: (normalized ? matrix.normalized : matrix.raw).data,
+                         imageCount: set.images.count, sentenceImages: set.sentenceImages)
     }
 }
 

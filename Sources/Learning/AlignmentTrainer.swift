@@ -12,6 +12,10 @@ public struct AlignmentTrainingOptions: Sendable {
     public var schedule = TrainingSchedule.aligner
     /// How the best model is stored (`.f16` halves the file).
     public var modelDType: SafeTensorsDType = .f32
+    /// The first epoch (0-based) ranked against each pair's hardest negatives only (VSE++'s max
+    /// of hinges, `RankingLoss.Negatives.hardest`); the epochs before it sum over all negatives,
+    /// which gives the max a model worth sharpening. nil: the sum throughout, as the paper.
+    public var hardNegativesFrom: Int?
 
     public init() {}
 }
@@ -55,6 +59,8 @@ public final class AlignmentTrainer: Trainer {
     public private(set) var model: AlignmentModel
     private var optimizer: any Optimizer
     private var loop: EpochLoop
+    /// The last dev evaluation's score matrix, which the saved model's match is calibrated on.
+    private var devScores: AlignmentScoreMatrix?
 
     /// - Parameter wordEmbedding: `[V, E]` to start the word vectors from (e.g. a captioner's
     ///   `embed`, for the same vocabulary), or nil for random ones.
@@ -109,10 +115,11 @@ extension AlignmentTrainer: EpochTraining {
     /// One minibatch: loss and gradients, scaled to the per-pair mean (so the clipping threshold
     /// and learning rate don't depend on the batch size), clipping, an Adam step. Returns the
     /// ranking loss per pair; nil for a batch of one pair, which has no negatives to learn from.
-    func step(_ batch: [Int], iteration: Int, learningRate: Float) -> Float? {
+    func step(_ batch: [Int], epoch: Int, iteration: Int, learningRate: Float) -> Float? {
         guard batch.count >= 2 else { return nil }
+        let negatives: RankingLoss.Negatives = options.hardNegativesFrom.map { epoch >= $0 } == true ? .hardest : .all
         let result = model.loss(regions: batch.map { train.regions[train.sentenceImages[$0]] },
-                                sentences: batch.map { train.sentences[$0] })
+                                sentences: batch.map { train.sentences[$0] }, negatives: negatives)
         var gradients = result.gradients
         let scale = 1 / Float(batch.count)
         for name in gradients.keys {
@@ -128,7 +135,10 @@ extension AlignmentTrainer: EpochTraining {
 
     /// Ranks the whole dev split both ways; best by mean recall.
     func evaluate() throws -> (score: Double, evaluation: RetrievalMetrics) {
-        let metrics = AlignmentEvaluator(model: model).metrics(dev)
+        let evaluator = AlignmentEvaluator(model: model)
+        let scores = evaluator.scores(dev)
+        devScores = scores
+        let metrics = evaluator.metrics(dev, scores: scores)
         return (metrics.meanRecall, metrics)
     }
 
@@ -138,8 +148,11 @@ extension AlignmentTrainer: EpochTraining {
         modelInfo["dev_images"] = "\(dev.images.count)"
         modelInfo["dev_sentences"] = "\(dev.sentences.count)"
         modelInfo["dev_retrieval"] = metrics.summaryLine
-        try AlignmentModelFile(model: model, vocabulary: vocabulary, tokenizer: tokenizer, info: modelInfo)
-            .write(to: modelURL, dtype: options.modelDType)
+        var file = AlignmentModelFile(model: model, vocabulary: vocabulary, tokenizer: tokenizer, info: modelInfo)
+        // The match probability, calibrated on the same dev ranking (nil only for a degenerate
+        // dev split, e.g. one image: then the model is saved without it).
+        file.calibration = devScores.flatMap { try? MatchCalibration.fit(scores: $0, sentenceImages: dev.sentenceImages) }
+        try file.write(to: modelURL, dtype: options.modelDType)
     }
 
     func saveCheckpoint(state: TrainingState) throws {

@@ -121,7 +121,7 @@ extension CaptionTrainer: EpochTraining {
     }
 
     /// One minibatch: loss and gradients, clipping, an optimizer step. Returns the loss.
-    func step(_ batch: [Int], iteration: Int, learningRate: Float) -> Float? {
+    func step(_ batch: [Int], epoch: Int, iteration: Int, learningRate: Float) -> Float? {
         let pairs = batch.map { train.pairs[$0] }
         let batchFeatures = features.map { train.featureBatch(pairs.map(\.image), spec: $0) }
         // Dropout masks depend only on (seed, iteration), so a resumed run draws the same ones.

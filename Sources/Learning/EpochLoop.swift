@@ -14,7 +14,7 @@ protocol EpochTraining: AnyObject {
     func batches(epoch: Int) -> [[Int]]
     /// One optimization step at `learningRate`; `iteration` counts the steps before it over the
     /// whole run. Returns the batch's loss, or nil when the batch had nothing to learn from.
-    func step(_ batch: [Int], iteration: Int, learningRate: Float) -> Float?
+    func step(_ batch: [Int], epoch: Int, iteration: Int, learningRate: Float) -> Float?
     /// Scores the model on the dev split; higher `score` is better.
     func evaluate() throws -> (score: Double, evaluation: Evaluation)
     /// Writes the model, the best so far, with where the run stands.
@@ -56,7 +56,8 @@ struct EpochLoop {
             let batches = training.batches(epoch: state.epoch)
             let learningRate = schedule.learningRate(epoch: state.epoch)
             while state.batchInEpoch < batches.count {
-                let loss = training.step(batches[state.batchInEpoch], iteration: completedIterations, learningRate: learningRate)
+                let loss = training.step(batches[state.batchInEpoch], epoch: state.epoch, iteration: completedIterations,
+                                         learningRate: learningRate)
                 state.batchInEpoch += 1
                 if let loss {
                     state.lossSum += Double(loss)

@@ -40,15 +40,17 @@ struct CaptionAPI: Sendable {
         return Self.json(Self.appending(("timings", photo.timings), to: record.json))
     }
 
-    /// `POST /v1/scores`: S and S / words of each sentence on the photo, as `caption score`.
+    /// `POST /v1/scores`: S, S / words and match of each sentence on the photo, as `caption score`.
     func scores(_ request: Request) async throws -> Response {
         let pair = try await sentencesOnPhoto(request, count: 1...Self.maxSentences)
         let model = pair.aligner.model
-        let v = model.embedRegions(pair.photo.outcome.features.regions)
+        // Photos are encoded here, so conv5_3 is always there for a 14 × 14 aligner.
+        let v = model.embedRegions(model.regions(of: pair.photo.outcome.features)!)
         let scores: [JSON] = pair.sentences.map { input in
             let alignment = AlignmentModel.align(regionEmbeddings: v, sentenceEmbedding: model.embedSentence(input.ids))
+            let reading = MatchReading(input, alignment: alignment, calibration: pair.aligner.calibration)
             return .object([("sentence", .string(input.text)), ("score", .number(alignment.raw)),
-                            ("normalized", .number(alignment.normalized)), ("words", .int(input.tokens.count))])
+                            ("normalized", .number(alignment.normalized))] + reading.jsonFields + [("words", .int(input.tokens.count))])
         }
         return Self.json(.object([("image", .string(pair.image)), ("scores", .array(scores)), ("timings", pair.photo.timings)]))
     }
@@ -57,9 +59,8 @@ struct CaptionAPI: Sendable {
     func alignments(_ request: Request) async throws -> Response {
         let pair = try await sentencesOnPhoto(request, count: 1...1)
         let (aligner, input) = (pair.aligner, pair.sentences[0])
-        let alignment = aligner.model.score(regions: pair.photo.outcome.features.regions, sentence: input.ids)
-        let text = AlignmentText(image: pair.image, sentence: input.text, tokens: input.tokens,
-                                 known: input.known, alignment: alignment)
+        let alignment = aligner.model.score(regions: aligner.model.regions(of: pair.photo.outcome.features)!, sentence: input.ids)
+        let text = AlignmentText(image: pair.image, input: input, alignment: alignment, calibration: aligner.calibration)
         return Self.json(Self.appending(("timings", pair.photo.timings), to: text.object(boxes: true)))
     }
 

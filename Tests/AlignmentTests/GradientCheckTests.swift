@@ -3,9 +3,10 @@ import Tensors
 import Testing
 
 /// The hand-written backward pass against central finite differences of the full objective
-/// (ranking loss through the max, the BRNN over time, the embeddings, plus λ‖θ‖²), for ~10
-/// random entries of every parameter tensor, on a tiny model: V = 9, E = 6, h = 5, F = 7,
-/// 4 regions per image, B = 3 pairs, sentences of 2–5 words with a repeated word.
+/// (ranking loss through the max, the sentence encoder over time, the embeddings, plus λ‖θ‖²),
+/// for ~10 random entries of every parameter tensor, on a tiny model: V = 9, E = 6, h = 5,
+/// F = 7, 4 regions per image, B = 3 pairs, sentences of 2–5 words with a repeated word; for
+/// each sentence encoder (the paper's ReLU BRNN, GRU, LSTM).
 @Suite struct GradientCheckTests {
     /// Finite-difference step: small enough that curvature barely separates the left and right
     /// differences, large enough that float rounding of the loss (~1e-6 relative on a loss of
@@ -17,8 +18,10 @@ import Testing
         var model: AlignmentModel
         let regions: [Tensor]
         let sentences: [[Int]]
+        var negatives: RankingLoss.Negatives = .all
 
-        func loss() -> Float { model.loss(regions: regions, sentences: sentences).total }
+        func evaluate() -> AlignmentLoss { model.loss(regions: regions, sentences: sentences, negatives: negatives) }
+        func loss() -> Float { evaluate().total }
     }
 
     /// The tiny problem, with the margin placed so no hinge max(0, S_kl − S_kk + Δ) sits near
@@ -26,10 +29,13 @@ import Testing
     /// finite difference straddles it. Δ goes in the middle of the widest gap between the
     /// differences S_kk − S_kl (hinge active iff Δ > S_kk − S_kl): among the middle ones for a
     /// mix of active and inactive hinges, or above them all for every hinge active.
-    static func problem(seed: UInt64, mixedHinges: Bool, space: AlignmentScoreSpace = .automatic) -> Problem {
+    static func problem(seed: UInt64, mixedHinges: Bool, space: AlignmentScoreSpace = .automatic,
+                        encoder: SentenceEncoderKind = .brnn, normalized: Bool = false,
+                        negatives: RankingLoss.Negatives = .all) -> Problem {
         var fixtures = AlignmentFixtures(seed: seed)
         var config = AlignmentConfig(vocabularySize: 9, featureSize: 7, wordSize: 6, hiddenSize: 5,
-                                     margin: 1, regularization: 0.01, scoreSpace: space)
+                                     margin: 1, regularization: 0.01, scoreSpace: space, sentenceEncoder: encoder,
+                                     normalizesEmbeddings: normalized)
         let random = fixtures.withRandomBiases(AlignmentModel(config: config, seed: seed))
         let regions = (0..<3).map { _ in fixtures.regions(count: 4, features: 7, scale: 40) }
         // Lengths 5, 2, 4 (so the packed layout reorders them), word 4 twice in the last one.
@@ -50,7 +56,7 @@ import Testing
             config.margin = differences.last! + 1
         }
         let model = try! AlignmentModel(config: config, parameters: random.parameters)
-        return Problem(model: model, regions: regions, sentences: sentences)
+        return Problem(model: model, regions: regions, sentences: sentences, negatives: negatives)
     }
 
     /// The one-sided differences (f(θ + δ) − f(θ)) / δ and (f(θ) − f(θ − δ)) / δ for one entry.
@@ -69,10 +75,10 @@ import Testing
     /// kink of a max over regions or a ReLU (the left and right differences disagree: no
     /// derivative to compare with; the backward pass then gives one side's, as it should).
     static func check(_ problem: Problem, seed: UInt64) -> [String: Int] {
-        let analytic = problem.model.loss(regions: problem.regions, sentences: problem.sentences).gradients
+        let analytic = problem.evaluate().gradients
         var generator = SplitMix64(seed: seed)
         var compared: [String: Int] = [:]
-        for parameter in AlignmentParameter.allCases {
+        for parameter in AlignmentParameter.all(for: problem.model.config) {
             let name = parameter.name
             let count = problem.model.parameters[name]!.count
             let indices = count <= entriesPerTensor
@@ -101,9 +107,45 @@ import Testing
         let problem = Self.problem(seed: scenario.seed, mixedHinges: scenario.mixedHinges, space: space)
         let result = problem.model.loss(regions: problem.regions, sentences: problem.sentences)
         #expect(result.ranking > 0, "no active hinge: the check would only see the regularizer")
-        let compared = Self.check(problem, seed: scenario.seed)
-        for parameter in AlignmentParameter.allCases {
-            let checkable = min(Self.entriesPerTensor, problem.model.parameters[parameter.name]!.count)
+        Self.expectMostEntriesCompared(problem, Self.check(problem, seed: scenario.seed))
+    }
+
+    /// The same check for the gated encoders: every W_x, W_h, b of both cells (with h = 5 and
+    /// 3 or 4 gate blocks, G·h = 15 or 20 rows, so a gradient in the wrong gate block fails),
+    /// through the same embedding, output layer and loss.
+    @Test(arguments: [SentenceEncoderKind.gru, .lstm], [(UInt64(4), true), (UInt64(6), false)])
+    func gatedEncoderMatchesFiniteDifferences(encoder: SentenceEncoderKind, scenario: (seed: UInt64, mixedHinges: Bool)) {
+        let problem = Self.problem(seed: scenario.seed, mixedHinges: scenario.mixedHinges, encoder: encoder)
+        #expect(problem.model.parameters.keys.contains("sentence.forward.hidden_weight"))
+        let result = problem.model.loss(regions: problem.regions, sentences: problem.sentences)
+        #expect(result.ranking > 0, "no active hinge: the check would only see the regularizer")
+        Self.expectMostEntriesCompared(problem, Self.check(problem, seed: scenario.seed))
+    }
+
+    /// The same check with cosine scores (v and s L2-normalized: the gradient through each
+    /// normalization) and with VSE++'s max of hinges (only the hardest negative's hinge
+    /// carries gradient), alone and together.
+    @Test(arguments: [(UInt64(4), true), (UInt64(6), false)],
+          [(normalized: false, negatives: RankingLoss.Negatives.hardest), (true, .all), (true, .hardest)])
+    func normalizedScoresAndHardestNegativesMatchFiniteDifferences(scenario: (seed: UInt64, mixedHinges: Bool),
+                                                                   variant: (normalized: Bool, negatives: RankingLoss.Negatives)) {
+        let problem = Self.problem(seed: scenario.seed, mixedHinges: scenario.mixedHinges,
+                                   normalized: variant.normalized, negatives: variant.negatives)
+        let result = problem.evaluate()
+        #expect(result.ranking > 0, "no active hinge: the check would only see the regularizer")
+        if variant.normalized {
+            // Cosines: every word's best product is at most 1, so S_kl ≤ T_l.
+            for (index, score) in result.scores.data.enumerated() {
+                #expect(score <= Float(problem.sentences[index % 3].count) + 1e-5)
+            }
+        }
+        Self.expectMostEntriesCompared(problem, Self.check(problem, seed: scenario.seed))
+    }
+
+    /// At least 70% of each tensor's sampled entries were away from a kink and so compared.
+    static func expectMostEntriesCompared(_ problem: Problem, _ compared: [String: Int]) {
+        for parameter in AlignmentParameter.all(for: problem.model.config) {
+            let checkable = min(entriesPerTensor, problem.model.parameters[parameter.name]!.count)
             #expect(compared[parameter.name]! * 10 >= checkable * 7,
                     "\(parameter.name): only \(compared[parameter.name]!) of \(checkable) entries away from a kink")
         }
@@ -113,30 +155,32 @@ import Testing
     /// (otherwise the check above would pass on a missing backward path). Mixed hinges: with
     /// every hinge active, b_m's gradient is exactly 0, as b_mᵀ s_t adds the same amount to a
     /// sentence's score with every image and the active hinges' gradients then cancel.
-    @Test(arguments: [AlignmentScoreSpace.joint, .feature])
-    func everyGradientIsNonzero(space: AlignmentScoreSpace) {
-        let problem = Self.problem(seed: 5, mixedHinges: true, space: space)
+    @Test(arguments: [(SentenceEncoderKind.brnn, AlignmentScoreSpace.joint), (.brnn, .feature), (.gru, .joint), (.lstm, .feature)])
+    func everyGradientIsNonzero(encoder: SentenceEncoderKind, space: AlignmentScoreSpace) {
+        let problem = Self.problem(seed: 5, mixedHinges: true, space: space, encoder: encoder)
         var noRegularization = problem
         var config = problem.model.config
         config.regularization = 0
         noRegularization.model = try! AlignmentModel(config: config, parameters: problem.model.parameters)
         let gradients = noRegularization.model.loss(regions: problem.regions, sentences: problem.sentences).gradients
-        for parameter in AlignmentParameter.allCases {
+        #expect(Set(gradients.keys) == Set(problem.model.parameters.keys))
+        for parameter in AlignmentParameter.all(for: config) {
             #expect(gradients[parameter.name]!.data.contains { $0 != 0 }, "\(parameter.name) gets no gradient")
         }
     }
 
     /// λ‖θ‖² alone: with the regularizer doubled, each weight gradient changes by exactly 2λθ
     /// more, and biases not at all.
-    @Test func regularizationGradientIsTwoLambdaTheta() throws {
-        let problem = Self.problem(seed: 4, mixedHinges: true)
+    @Test(arguments: SentenceEncoderKind.allCases)
+    func regularizationGradientIsTwoLambdaTheta(encoder: SentenceEncoderKind) throws {
+        let problem = Self.problem(seed: 4, mixedHinges: true, encoder: encoder)
         var config = problem.model.config
         config.regularization *= 2
         let stronger = try AlignmentModel(config: config, parameters: problem.model.parameters)
         let base = problem.model.loss(regions: problem.regions, sentences: problem.sentences)
         let doubled = stronger.loss(regions: problem.regions, sentences: problem.sentences)
         #expect(abs(doubled.regularization - 2 * base.regularization) <= 1e-5 * base.regularization)
-        for parameter in AlignmentParameter.allCases {
+        for parameter in AlignmentParameter.all(for: config) {
             let theta = problem.model.parameters[parameter.name]!.data
             let lambda = parameter.isRegularized ? problem.model.config.regularization : 0
             for i in theta.indices {

@@ -49,4 +49,43 @@ import Testing
         let (loss, gradient) = RankingLoss.evaluate(scores: Tensor(shape: [1, 1], data: [-3]), margin: 1)
         #expect(loss == 0 && gradient.data == [0])
     }
+
+    /// Max of hinges (VSE++) on a matrix where row 0 has two active hinges: only the hardest,
+    /// S_02 = 1.8, pays; the sum of hinges pays both.
+    ///
+    ///     | 2  1.5  1.8 |    row 0: hinges 0.5 (S_01) and 0.8 (S_02) → max 0.8, sum 1.3
+    ///     | 0  2    0   |    column 1: S_01 − S_11 + 1 = 0.5;  column 2: S_02 − S_22 + 1 = 0.8
+    ///     | 0  0    2   |    everything else inactive
+    @Test func maxOfHingesPaysOnlyTheHardestNegative() {
+        let scores = Tensor(shape: [3, 3], data: [2, 1.5, 1.8,
+                                                  0, 2, 0,
+                                                  0, 0, 2])
+        let (sum, _) = RankingLoss.evaluate(scores: scores, margin: 1, negatives: .all)
+        #expect(abs(sum - 2.6) < 1e-6)
+        let (hardest, gradient) = RankingLoss.evaluate(scores: scores, margin: 1, negatives: .hardest)
+        #expect(abs(hardest - 2.1) < 1e-6)
+        // S_02 is the hardest rival of row 0 and of column 2; S_01 only of column 1.
+        #expect(gradient.data == [-1, 1, 2,
+                                  0, -1, 0,
+                                  0, 0, -1])
+    }
+
+    /// The hardest negative is the one with the highest score wherever it sits, and a tie goes
+    /// to the first; a batch ranked with margin costs nothing either way.
+    @Test func hardestNegativeIsTheArgmax() {
+        let b = 5
+        var data = [Float](repeating: 0, count: b * b)
+        for k in 0..<b { data[k * b + k] = 10 }
+        data[2 * b + 4] = 9.5   // image 2's hardest sentence; also sentence 4's hardest image
+        data[2 * b + 1] = 9.5   // tied with it in row 2, earlier: takes row 2's gradient
+        let (loss, gradient) = RankingLoss.evaluate(scores: Tensor(shape: [b, b], data: data), margin: 1, negatives: .hardest)
+        // Row 2: 0.5 (S_21); column 1: 0.5 (S_21); column 4: 0.5 (S_24).
+        #expect(abs(loss - 1.5) < 1e-6)
+        #expect(gradient.data[2 * b + 1] == 2 && gradient.data[2 * b + 4] == 1)
+        #expect(gradient.data[2 * b + 2] == -1 && gradient.data[1 * b + 1] == -1 && gradient.data[4 * b + 4] == -1)
+        var ranked = data
+        ranked[2 * b + 4] = 0
+        ranked[2 * b + 1] = 0
+        #expect(RankingLoss.evaluate(scores: Tensor(shape: [b, b], data: ranked), margin: 1, negatives: .hardest).loss == 0)
+    }
 }

@@ -102,7 +102,7 @@ struct AlignmentFixtures {
     /// trivially zero and fewer ReLUs start dead.
     mutating func withRandomBiases(_ model: AlignmentModel) -> AlignmentModel {
         var model = model
-        for parameter in AlignmentParameter.allCases where !parameter.isRegularized {
+        for parameter in AlignmentParameter.all(for: model.config) where parameter.isBias {
             let count = model.parameters[parameter.name]!.count
             model.parameters[parameter.name]!.data = (0..<count).map { _ in uniform(-0.1...0.3) }
         }

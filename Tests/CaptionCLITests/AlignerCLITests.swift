@@ -1,3 +1,4 @@
+import Alignment
 import Foundation
 import Testing
 
@@ -43,13 +44,14 @@ struct TrainedShapesAligner: Sendable {
         return trained
     }
 
-    /// The score column of a TSV result line.
+    /// The score column of a TSV result line (whose match column is filled: training calibrated
+    /// the saved model on its dev split).
     func score(_ trained: TrainedShapesAligner, _ image: String, _ sentence: String) throws -> Double {
         let result = try CLI.run(["score", "--model", trained.run.path, image, sentence])
         #expect(result.status == 0, "\(result.stderr)")
         let fields = result.stdout.trimmingCharacters(in: .newlines).split(separator: "\t", omittingEmptySubsequences: false)
-        #expect(fields.count == 4, "\(result.stdout)")
-        return Double(fields.count == 4 ? fields[2] : "") ?? .nan
+        #expect(fields.count == 5 && Double(fields.last ?? "").map { (0...1).contains($0) } == true, "\(result.stdout)")
+        return Double(fields.count == 5 ? fields[2] : "") ?? .nan
     }
 
     @Test func trainingReportsDevRetrievalAndResumes() throws {
@@ -131,12 +133,12 @@ struct TrainedShapesAligner: Sendable {
         #expect(output.count == lines.count, "\(result.stdout)")
         guard output.count == lines.count else { return }
         let fields = output.map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        #expect(fields[0].count == 4 && Double(fields[0][2]) != nil)
+        #expect(fields[0].count == 5 && Double(fields[0][2]) != nil)
         #expect(fields[1][0] == missing && fields[1][2].hasPrefix("error:"))
         #expect(fields[2][2] == "error:empty sentence (no words after removing punctuation)")
         #expect(fields[3][2].hasPrefix("error:no tab"))
         #expect(fields[4][2] == "error:sentence has 250 words, more than the limit of 200")
-        #expect(fields[5].count == 4 && Double(fields[5][3]) != nil)
+        #expect(fields[5].count == 5 && Double(fields[5][3]) != nil)
         // Each failed line is also reported on stderr, with its line number.
         let errors = result.stderr.split(separator: "\n")
         #expect(errors.count == 4)
@@ -193,6 +195,66 @@ struct TrainedShapesAligner: Sendable {
         // No temporary file is left beside the page.
         let left = try FileManager.default.contentsOfDirectory(atPath: trained.directory.path).filter { $0.contains("align.html") }
         #expect(left == ["align.html"])
+    }
+
+    /// `evaluate alignment --calibrate` stores a calibration in (a copy of) the model; score,
+    /// retrieve and align then show "match", and a sentence of mostly unknown words gets a
+    /// warning and no match instead.
+    @Test func calibratedModelShowsMatchAndWarnsOnUnknownWords() throws {
+        let trained = try trained()
+        let model = trained.directory.appendingPathComponent("calibrated.safetensors")
+        try? FileManager.default.removeItem(at: model)
+        try FileManager.default.copyItem(at: trained.run.appendingPathComponent("model.safetensors"), to: model)
+        let calibrate = try CLI.run(["evaluate", "alignment", "--model", model.path, "--data", trained.directory.path,
+                                     "--cache", trained.cache.path, "--split", "dev", "--calibrate"])
+        #expect(calibrate.status == 0, "\(calibrate.stderr)")
+        #expect(calibrate.stdout.contains("calibration: match = σ(a · S/words + b), a = "), "\(calibrate.stdout)")
+        #expect(calibrate.stdout.contains("→ match 0.50  (can't tell)"), "\(calibrate.stdout)")
+
+        let redCircle = trained.image(try trained.files("red", "circle", "white")[1])
+        let blueSquare = trained.image(try trained.files("blue", "square", "white")[1])
+        func match(_ image: String, _ sentence: String) throws -> Double {
+            let result = try CLI.run(["score", "--model", model.path, image, sentence])
+            #expect(result.status == 0 && result.stderr.isEmpty, "\(result.stderr)")
+            let fields = result.stdout.trimmingCharacters(in: .newlines).split(separator: "\t", omittingEmptySubsequences: false)
+            return Double(fields.last ?? "") ?? .nan
+        }
+        let right = try match(redCircle, "a red circle on a white background")
+        let wrong = try match(blueSquare, "a red circle on a white background")
+        #expect(right > 0.5 && wrong < right && (0...1).contains(wrong), "match \(right) vs \(wrong)")
+
+        // Mostly unknown words: one warning line naming them, an empty match, null in JSON.
+        let strange = "a zorblax quux circle glimmerfen"
+        let warned = try CLI.run(["score", "--model", model.path, redCircle, strange])
+        #expect(warned.status == 0)
+        #expect(warned.stderr == "caption: warning: \"\(strange)\": 3 of 5 words are unknown to the aligner "
+                + "(zorblax, quux, glimmerfen): its score says little\n")
+        #expect(warned.stdout.hasSuffix("\t\n"), "\(warned.stdout)")
+        let json = try CLI.run(["score", "--model", model.path, redCircle, strange, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["match"] is NSNull)
+        #expect(object["unknown_words"] as? [String] == ["zorblax", "quux", "glimmerfen"])
+
+        // retrieve and align show the match too; the uncalibrated model never does.
+        let retrieve = try CLI.run(["retrieve", "--model", model.path, "--images", trained.images.path, "--cache", trained.cache.path,
+                                    "--query", "a green triangle on a black background", "--top", "2", "--json"])
+        #expect(retrieve.status == 0, "\(retrieve.stderr)")
+        let ranked = retrieve.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(ranked.count == 2 && ranked.allSatisfy { ($0["match"] as? Double).map { (0...1).contains($0) } == true },
+                "\(retrieve.stdout)")
+        let align = try CLI.run(["align", "--model", model.path, redCircle, "a red circle"])
+        #expect(align.stdout.range(of: #", match 0\.\d\d\n$"#, options: .regularExpression) != nil, "\(align.stdout)")
+        // Training stored a calibration; without one (an older file) no match is shown at all.
+        var file = try AlignmentModelFile.read(contentsOf: trained.run.appendingPathComponent("model.safetensors"))
+        #expect(file.calibration != nil, "training calibrates the model it saves on the dev split")
+        file.calibration = nil
+        let uncalibrated = trained.directory.appendingPathComponent("uncalibrated.safetensors")
+        try file.write(to: uncalibrated)
+        let plain = try CLI.run(["align", "--model", uncalibrated.path, redCircle, strange, "--json"])
+        #expect(plain.status == 0 && !plain.stdout.contains("\"match\"") && plain.stdout.contains("\"unknown_words\""))
+        #expect(plain.stderr.hasPrefix("caption: warning: \"\(strange)\": 3 of 5 words"), "\(plain.stderr)")
     }
 
     @Test func usageErrorsExitTwo() throws {

@@ -3,15 +3,15 @@ import ImageDecoding
 import Support
 
 /// One scored (image, sentence) pair, or why it could not be scored, as `caption score` prints
-/// it: a TSV line `image<TAB>sentence<TAB>score<TAB>normalized` (or
-/// `image<TAB>sentence<TAB>error:<reason>`), or a JSON object.
+/// it: a TSV line `image<TAB>sentence<TAB>score<TAB>normalized<TAB>match` (match empty when there
+/// is none, `MatchReading`), or `image<TAB>sentence<TAB>error:<reason>`; or a JSON object.
 public struct PairResult {
     public var line: Int?
     public var image: String
     public var sentence: String
-    public var outcome: Result<(alignment: PairAlignment, words: Int), PairProblem>
+    public var outcome: Result<ScoredPair, PairProblem>
 
-    public init(line: Int?, image: String, sentence: String, outcome: Result<(alignment: PairAlignment, words: Int), PairProblem>) {
+    public init(line: Int?, image: String, sentence: String, outcome: Result<ScoredPair, PairProblem>) {
         self.line = line
         self.image = image
         self.sentence = sentence
@@ -28,6 +28,7 @@ public struct PairResult {
         switch outcome {
         case .success(let scored):
             return head + Self.number(scored.alignment.raw) + "\t" + Self.number(scored.alignment.normalized)
+                + "\t" + scored.reading.matchText
         case .failure(let problem):
             return head + "error:" + Self.field(problem.description)
         }
@@ -39,8 +40,8 @@ public struct PairResult {
         fields += [("image", .string(image)), ("sentence", .string(sentence))]
         switch outcome {
         case .success(let scored):
-            fields += [("score", .number(scored.alignment.raw)), ("normalized", .number(scored.alignment.normalized)),
-                       ("words", .int(scored.words))]
+            fields += [("score", .number(scored.alignment.raw)), ("normalized", .number(scored.alignment.normalized))]
+            fields += scored.reading.jsonFields + [("words", .int(scored.words))]
         case .failure(let problem):
             fields.append(("error", .string(problem.description)))
         }
@@ -49,6 +50,19 @@ public struct PairResult {
 
     /// A score as the TSV output prints it; JSON writes non-finite ones as `null`.
     public static func number(_ value: Float) -> String { String(format: "%.4f", value) }
+}
+
+/// A pair that was scored: how the sentence aligns, its length in words and how to read the score.
+public struct ScoredPair: Sendable {
+    public var alignment: PairAlignment
+    public var words: Int
+    public var reading: MatchReading
+
+    public init(alignment: PairAlignment, words: Int, reading: MatchReading) {
+        self.alignment = alignment
+        self.words = words
+        self.reading = reading
+    }
 }
 
 /// Why one line of a pairs file, or one pair, was not scored.

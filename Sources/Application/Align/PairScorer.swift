@@ -21,7 +21,7 @@ public final class PairScorer {
         PairResult(line: line, image: image, sentence: sentence, outcome: outcome(image: image, sentence: sentence))
     }
 
-    private func outcome(image: String, sentence: String) -> Result<(alignment: PairAlignment, words: Int), PairProblem> {
+    private func outcome(image: String, sentence: String) -> Result<ScoredPair, PairProblem> {
         let input: SentenceInput
         switch SentenceInput.parse(sentence, with: aligner) {
         case .failure(let problem): return .failure(.sentence(problem))
@@ -32,7 +32,8 @@ public final class PairScorer {
             return .failure(.image(problem))
         case .success(let v):
             let alignment = AlignmentModel.align(regionEmbeddings: v, sentenceEmbedding: aligner.model.embedSentence(input.ids))
-            return .success((alignment, input.tokens.count))
+            return .success(ScoredPair(alignment: alignment, words: input.tokens.count,
+                                       reading: MatchReading(input, alignment: alignment, calibration: aligner.calibration)))
         }
     }
 

@@ -28,7 +28,7 @@ public final class RegionEmbeddingCache {
         let result: Result<Tensor, ImageDecodingError>
         do {
             let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path), maxPixels: maxPixels)
-            result = .success(model.embedRegions(encoder.encode(image).features.regions))
+            result = .success(model.embedRegions(model.regions(of: encoder.encode(image).features)!))
         } catch {
             result = .failure(error)
         }

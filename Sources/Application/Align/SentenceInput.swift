@@ -25,6 +25,29 @@ public struct SentenceInput {
                                       known: tokens.map { file.vocabulary.id(for: $0) != nil }))
     }
 
+    /// The tokens the aligner does not know, each once, in the order they first appear.
+    public var unknownWords: [String] {
+        var seen = Set<String>()
+        return zip(tokens, known).compactMap { token, known in !known && seen.insert(token).inserted ? token : nil }
+    }
+
+    /// More than half of the tokens are unknown to the aligner. Every unknown word is read as the
+    /// same `<unk>` vector, so such a sentence's score measures mostly that vector, not the
+    /// sentence: it gets a warning and no match probability.
+    public var isMostlyUnknown: Bool {
+        2 * known.filter { !$0 }.count > tokens.count
+    }
+
+    /// For a mostly unknown sentence: `"a zorblax quux": 2 of 3 words are unknown to the aligner
+    /// (zorblax, quux): its score says little`; nil otherwise.
+    public var unknownWordsWarning: String? {
+        guard isMostlyUnknown else { return nil }
+        let quoted = text.count > 60 ? text.prefix(59) + "…" : Substring(text)
+        let listed = unknownWords.prefix(5).joined(separator: ", ") + (unknownWords.count > 5 ? ", …" : "")
+        return "\"\(quoted)\": \(known.filter { !$0 }.count) of \(tokens.count) words are unknown to the aligner "
+            + "(\(listed)): its score says little"
+    }
+
     /// A quick check before any model is loaded (for `validate()`): whitespace-separated words.
     public static func usageProblem(_ text: String) -> SentenceProblem? {
         let words = text.split(whereSeparator: { $0.isWhitespace }).count

@@ -4,7 +4,7 @@ import Support
 /// The result for one file of a batch: its captions, best first, or why it failed.
 ///
 /// As a JSON line it is exactly what `caption --json` prints for a photo:
-/// `{"image", "caption", "logprob", "score", ["confidence",] "beams": [{"caption", "logprob",
+/// `{"image", "caption", "logprob", "score", ["confidence", "match",] "beams": [{"caption", "logprob",
 /// "score", "word_logprobs"}]}`, or `{"image", "error"}`.
 public struct BatchRecord: Sendable, Equatable {
     /// One decoded sentence with its scores.
@@ -28,12 +28,15 @@ public struct BatchRecord: Sendable, Equatable {
     public var candidates: [Candidate]
     /// The aligner's per-word score of the best caption, when the aligner was used.
     public var confidence: Float?
+    /// `confidence` as a calibrated probability (`MatchReading`), when the aligner is calibrated.
+    public var match: Float?
     public var error: String?
 
-    public init(image: String, candidates: [Candidate], confidence: Float? = nil) {
+    public init(image: String, candidates: [Candidate], confidence: Float? = nil, match: Float? = nil) {
         self.image = image
         self.candidates = candidates
         self.confidence = confidence
+        self.match = match
     }
 
     public init(image: String, error: String) {
@@ -59,6 +62,7 @@ public struct BatchRecord: Sendable, Equatable {
                                         ("logprob", .number(candidates.first?.logprob ?? 0)),
                                         ("score", .number(candidates.first?.score ?? 0))]
         if let confidence { fields.append(("confidence", .number(confidence))) }
+        if let match { fields.append(("match", .number(match, decimals: 3))) }
         fields.append(("beams", .array(beams)))
         return JSON.object(fields)
     }
@@ -82,7 +86,8 @@ public struct BatchRecord: Sendable, Equatable {
             candidates.insert(Candidate(caption: caption, logprob: float(object["logprob"]), score: float(object["score"]),
                                         wordLogprobs: []), at: 0)
         }
-        self.init(image: image, candidates: candidates, confidence: (object["confidence"] as? NSNumber)?.floatValue)
+        self.init(image: image, candidates: candidates, confidence: (object["confidence"] as? NSNumber)?.floatValue,
+                  match: (object["match"] as? NSNumber)?.floatValue)
     }
 
     /// A score as CSV writes it (`%.4f`); empty when not finite.

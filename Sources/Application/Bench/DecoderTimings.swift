@@ -41,6 +41,7 @@ public enum DecoderTimings {
         guard let reranker = pipeline.reranker else { return nil }
         let captions = pipeline.policy.decoding(reranking: true).captions(pipeline.decoder, features: [pipeline.captionerInput(photo)])[0]
         let sentences = captions.map { pipeline.captioner.sentence($0.words) }
-        return seconds(runs: runs) { _ = reranker.rerank(captions, sentences: sentences, regions: photo.regions) }
+        guard let regions = reranker.aligner.model.regions(of: photo) else { return nil }
+        return seconds(runs: runs) { _ = reranker.rerank(captions, sentences: sentences, regions: regions) }
     }
 }

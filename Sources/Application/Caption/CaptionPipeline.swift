@@ -141,9 +141,10 @@ public struct CaptionPipeline: Sendable {
     private func record(image: String, photo: EncoderFeatures, captions found: [DecodedCaption]) -> BatchRecord {
         var captions = found
         var sentences = found.map { captioner.sentence($0.words) }
-        var confidence: Float?
-        if let reranker {
-            let regions = photo.regions
+        var confidence: Float?, match: Float?
+        // Regions are there whenever the photo was encoded here or read from a cache that
+        // `CachedFeatures.checkRegions` let through.
+        if let reranker, let regions = reranker.aligner.model.regions(of: photo) {
             if reranks {
                 let ranked = reranker.rerank(captions, sentences: sentences, regions: regions).prefix(policy.nBest)
                 (captions, sentences) = (ranked.map(\.caption), ranked.map(\.sentence))
@@ -151,11 +152,12 @@ public struct CaptionPipeline: Sendable {
             } else {
                 confidence = sentences.first.map { reranker.confidence($0, regions: regions) }
             }
+            if let confidence, let sentence = sentences.first { match = reranker.match(sentence, confidence: confidence) }
         }
         return BatchRecord(image: image, candidates: zip(captions, sentences).map { caption, sentence in
             BatchRecord.Candidate(caption: sentence, logprob: caption.logProbability, score: caption.score,
                                   wordLogprobs: caption.tokenLogProbabilities)
-        }, confidence: confidence)
+        }, confidence: confidence, match: match)
     }
 }
 

@@ -26,6 +26,15 @@ public struct CaptionReranker: Sendable {
         confidences([sentence], regions: regions)[0]
     }
 
+    /// The calibrated match probability of a caption whose confidence (S / words) is
+    /// `confidence`: nil when the aligner has no calibration, or when the caption is mostly words
+    /// the aligner does not know (`SentenceInput.isMostlyUnknown`).
+    public func match(_ sentence: String, confidence: Float) -> Float? {
+        guard let calibration = aligner.calibration,
+              case .success(let input) = SentenceInput.parse(sentence, with: aligner), !input.isMostlyUnknown else { return nil }
+        return calibration.probability(normalizedScore: confidence)
+    }
+
     /// `confidence` of each sentence: the regions are embedded once and the sentences go
     /// through the BRNN as one batch, so a beam costs one read of the aligner's weights, not one
     /// per caption.

@@ -14,6 +14,8 @@ struct AlignCommand: ParsableCommand {
         the sentence's score S and S / words. Words not in the aligner's vocabulary are read as \
         <unk> and marked `?`.
 
+        \(MatchReading.help)
+
         --html writes a self-contained page (the photo embedded, no external references) in \
         the style of Karpathy & Fei-Fei 2015, figure 5: the photo with each chosen region boxed \
         and labeled, the word list beside it (hover to highlight), and one thumbnail per word \
@@ -51,13 +53,14 @@ struct AlignCommand: ParsableCommand {
         }
         let encoder = try ModelFiles.encoder(aligner.image.weights)
         let (bytes, photo) = try ImageSource.read(image, maxPixels: aligner.image.maxPixels)
-        let alignment = file.model.score(regions: encoder.encode(photo).features.regions, sentence: input.ids)
-        let text = AlignmentText(image: image, sentence: sentence, tokens: input.tokens,
-                                 known: input.known, alignment: alignment)
+        let alignment = file.model.score(regions: file.model.regions(of: encoder.encode(photo).features)!, sentence: input.ids)
+        let text = AlignmentText(image: image, input: input, alignment: alignment, calibration: file.calibration)
+        if let warning = text.reading?.warning { warn(warning) }
         emit(json ? text.json : text.table)
         guard let html else { return }
         let page = try AlignmentPage(imageName: URL(fileURLWithPath: image).lastPathComponent, photoFile: bytes, photo: photo,
-                                     sentence: sentence, tokens: input.tokens, known: text.known, alignment: alignment)
+                                     sentence: sentence, tokens: input.tokens, known: text.known, alignment: alignment,
+                                     reading: text.reading)
         try writeOutputFile(html, try page.html())
     }
 }

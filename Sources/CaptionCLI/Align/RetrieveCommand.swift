@@ -15,8 +15,10 @@ struct RetrieveCommand: ParsableCommand {
         on the same folder starts at once. Photos are ranked by the aligner's score S (paper \
         eq. 8; for one query, S / words ranks the same).
 
-        Output: the top --top photos, best first, one line each: `path<TAB>score<TAB>normalized`; \
-        with --json one object a line {"rank", "image", "score", "normalized"}. A photo that \
+        \(MatchReading.help)
+
+        Output: the top --top photos, best first, one line each: `path<TAB>score<TAB>normalized<TAB>match`; \
+        with --json one object a line {"rank", "image", "score", "normalized", "match"}. A photo that \
         cannot be read is reported on stderr and left out.
 
         Example:
@@ -53,11 +55,7 @@ struct RetrieveCommand: ParsableCommand {
         let retrieval = Retrieval(aligner: file, features: try aligner.image.cachedFeatures(cache))
         let (matches, failures) = try retrieval.rank(folder: images, query: sentence, quiet: output.quiet)
         failures.forEach(report)
-        for (rank, match) in matches.prefix(top).enumerated() {
-            let score = PairResult.number(match.alignment.raw), normalized = PairResult.number(match.alignment.normalized)
-            emit(output.json ? JSON.object([("rank", .int(rank + 1)), ("image", .string(match.path)), ("score", .number(match.alignment.raw)),
-                                     ("normalized", .number(match.alignment.normalized))]).text
-                      : "\(match.path)\t\(score)\t\(normalized)")
-        }
+        if let warning = sentence.unknownWordsWarning { warn(warning) }
+        for (rank, match) in matches.prefix(top).enumerated() { emit(output.json ? match.json(rank: rank + 1) : match.tsv) }
     }
 }

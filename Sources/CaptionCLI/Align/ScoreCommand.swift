@@ -14,8 +14,10 @@ struct ScoreCommand: ParsableCommand {
         photo region it matches best (Karpathy & Fei-Fei 2015, eq. 8); normalized = S / words, \
         comparable across sentences of different lengths. Higher is a better match.
 
-        Output: one TSV line a pair, `image<TAB>sentence<TAB>score<TAB>normalized`; with --json \
-        one object a line {"image", "sentence", "score", "normalized", "words"}.
+        \(MatchReading.help)
+
+        Output: one TSV line a pair, `image<TAB>sentence<TAB>score<TAB>normalized<TAB>match`; with \
+        --json one object a line {"image", "sentence", "score", "normalized", "match", "words"}.
 
         --pairs FILE reads `IMAGE<TAB>sentence` lines (- for stdin) and streams one output line \
         per input line, in order, with "line" numbers in JSON. A line that cannot be scored (an \
@@ -68,6 +70,7 @@ struct ScoreCommand: ParsableCommand {
         guard let pairs else {
             let result = scorer.score(image: image!, sentence: sentence!)
             if case .failure(let problem) = result.outcome { throw CaptionError.input(image!, problem.description) }
+            if case .success(let scored) = result.outcome, let warning = scored.reading.warning { warn(warning) }
             return emit(json ? result.json : result.tsv)
         }
         let handle: FileHandle
@@ -80,7 +83,10 @@ struct ScoreCommand: ParsableCommand {
         }
         let name = ImageSource.displayName(pairs)
         let failures = scorer.scoreLines(LineReader(handle: handle)) { result in
-            if case .failure(let problem) = result.outcome { report(.input("\(name):\(result.line ?? 0)", problem.description)) }
+            switch result.outcome {
+            case .failure(let problem): report(.input("\(name):\(result.line ?? 0)", problem.description))
+            case .success(let scored): if let warning = scored.reading.warning { warn("\(name):\(result.line ?? 0): \(warning)") }
+            }
             emit(json ? result.json : result.tsv)
         }
         if failures > 0 { throw ExitCode(1) }

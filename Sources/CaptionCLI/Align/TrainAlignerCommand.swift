@@ -6,6 +6,7 @@ import Captioning
 import Foundation
 import Tensors
 import Datasets
+import Encoder
 import Formats
 import Learning
 import Support
@@ -19,12 +20,14 @@ struct TrainAlignerCommand: ParsableCommand {
         commandName: "aligner",
         abstract: "Train the image–sentence aligner (Karpathy & Fei-Fei 2015, §3.1) on a dataset.",
         discussion: """
-        Each image is 50 regions (pool5's 7 × 7 cells and the whole image) mapped into an \
-        h-dimensional space; each sentence is a bidirectional RNN's word vectors in the same \
-        space; a pair scores S = Σ over words of the best region's dot product. Minibatches hold \
-        pairs of distinct images, and each pair must outscore the batch's other pairs by a \
-        margin, both ways. Features come from the feature cache (--cache); images not in it are \
-        encoded first.
+        Each image is 50 regions (pool5's 7 × 7 cells and the whole image; 197 with \
+        --region-grid 14, conv5_3's cells) mapped into an h-dimensional space; each sentence is \
+        a bidirectional network's word vectors in the same space (--sentence-encoder); a pair \
+        scores S = Σ over words of the best region's dot product (a cosine with --normalize). \
+        Minibatches hold pairs of distinct images, and each pair must outscore the batch's other \
+        pairs by a margin, both ways: all of them (the paper's sum of hinges), or from \
+        --hard-negatives-from on only the hardest one (VSE++'s max of hinges). Features come \
+        from the feature cache (--cache); images not in it are encoded first.
 
         After every epoch the whole dev split is ranked both ways (every image against every \
         sentence) and R@1/5/10 and the median rank are printed; the best epoch by mean recall is \
@@ -53,6 +56,18 @@ struct TrainAlignerCommand: ParsableCommand {
     @Option(help: ArgumentHelp("λ of the λ‖θ‖² penalty on weight matrices and word vectors (per batch sum).", valueName: "λ"))
     var regularization = model.regularization
 
+    @Option(help: ArgumentHelp("Sentence network: brnn (the paper's ReLU RNN), gru or lstm, each bidirectional.", valueName: "kind"))
+    var sentenceEncoder: SentenceEncoderKind = model.sentenceEncoder
+
+    @Option(help: ArgumentHelp("Region cells a side: 7 (pool5, 49 cells) or 14 (conv5_3, 196 cells; the cache must be CAPFEAT3).", valueName: "n"))
+    var regionGrid = model.regionGrid
+
+    @Flag(help: "L2-normalize region and word vectors, so each word–region product is a cosine (take --margin near 0.2 per word).")
+    var normalize = false
+
+    @Option(help: ArgumentHelp("From this epoch on (1-based), rank each pair against its hardest negatives only (VSE++ max of hinges); before it, against all (default: never).", valueName: "epoch"))
+    var hardNegativesFrom: Int?
+
     @Flag(help: "Store the best model's parameters as float16 (half the file size).")
     var float16 = false
 
@@ -65,6 +80,10 @@ struct TrainAlignerCommand: ParsableCommand {
         }
         guard (1e-3...1e3).contains(margin) else { throw ValidationError("--margin: must be in 0.001…1000, got \(margin)") }
         guard (0...100).contains(regularization) else { throw ValidationError("--regularization: must be in 0…100, got \(regularization)") }
+        guard ImageRegions.grids.contains(regionGrid) else { throw ValidationError("--region-grid: must be 7 or 14, got \(regionGrid)") }
+        if let epoch = hardNegativesFrom, !(1...10_000).contains(epoch) {
+            throw ValidationError("--hard-negatives-from: must be an epoch from 1, got \(epoch)")
+        }
     }
 
     func run() throws {
@@ -73,15 +92,23 @@ struct TrainAlignerCommand: ParsableCommand {
         let vocabulary = Vocabulary(counting: trainData.tokenizedCaptions(with: tokenizer), minimumCount: training.minCount)
         let embedding = try initEmbeddings.map { try captionerEmbedding($0, vocabulary: vocabulary) }
         let features = try training.features(train: trainData, dev: devData)
-        let train = AlignmentTrainingSet(trainData, vocabulary: vocabulary, tokenizer: tokenizer, features: features.train)
-        let dev = AlignmentTrainingSet(devData, vocabulary: vocabulary, tokenizer: tokenizer, features: features.dev)
+        guard AlignmentTrainingSet.hasRegions(features.train + features.dev, grid: regionGrid) else {
+            throw CaptionError.input(training.dataset.cache, "keeps only pool5's 7 × 7 cells (a cache made before conv5_3 was kept): "
+                                     + "--region-grid 14 needs a new cache; give another --cache file")
+        }
+        let train = AlignmentTrainingSet(trainData, vocabulary: vocabulary, tokenizer: tokenizer, features: features.train,
+                                         regionGrid: regionGrid)
+        let dev = AlignmentTrainingSet(devData, vocabulary: vocabulary, tokenizer: tokenizer, features: features.dev,
+                                       regionGrid: regionGrid)
 
         let config = AlignmentConfig(vocabularySize: vocabulary.count, featureSize: FeatureCache.vectorCount,
                                      wordSize: embedding?.shape[1] ?? wordSize, hiddenSize: hiddenSize,
-                                     margin: margin, regularization: regularization)
+                                     margin: margin, regularization: regularization, sentenceEncoder: sentenceEncoder,
+                                     normalizesEmbeddings: normalize, regionGrid: regionGrid)
         var options = AlignmentTrainingOptions()
         options.schedule = training.schedule(.aligner)
         options.modelDType = float16 ? .f16 : .f32
+        options.hardNegativesFrom = hardNegativesFrom.map { $0 - 1 }
         let (trainer, out) = try training.trainer(defaultOut: "runs/aligner") { out in
             try AlignmentTrainer(config: config, options: options, train: train, dev: dev, vocabulary: vocabulary,
                              tokenizer: tokenizer, wordEmbedding: embedding,
@@ -90,7 +117,8 @@ struct TrainAlignerCommand: ParsableCommand {
         trainer.info["train_images"] = "\(train.images.count)"
         trainer.info["train_sentences"] = "\(train.sentences.count)"
         let perEpoch = trainer.totalIterations / options.schedule.epochs
-        emit("training aligner h=\(hiddenSize) E=\(config.wordSize) on \(train.images.count) images, \(train.sentences.count) "
+        emit("training aligner (\(sentenceEncoder.rawValue), \(regionGrid)×\(regionGrid) regions\(normalize ? ", normalized" : "")"
+              + (hardNegativesFrom.map { ", hardest negatives from epoch \($0)" } ?? "") + ") h=\(hiddenSize) E=\(config.wordSize) on \(train.images.count) images, \(train.sentences.count) "
               + "sentences; vocabulary \(vocabulary.count) words; dev \(dev.images.count) images × \(dev.sentences.count) "
               + "sentences; \(perEpoch) iterations an epoch")
         try training.run(iterations: trainer.totalIterations, completed: trainer.completedIterations,
@@ -112,3 +140,4 @@ struct TrainAlignerCommand: ParsableCommand {
         return embedding
     }
 }
+extension SentenceEncoderKind: ExpressibleByArgument {}

@@ -15,7 +15,8 @@ struct CaptionImagesCommand: ParsableCommand {
         or {"image", "error"} for a photo that failed. logprob is the natural-log probability of \
         the caption including its end; score is logprob / length^α (--length-penalty). With the \
         shipped aligner present, the object also has "confidence": the aligner's score of the \
-        chosen caption per word (S / words), which, unlike logprob, does not fall with length. \
+        chosen caption per word (S / words), which, unlike logprob, does not fall with length, and, \
+        when the aligner file is calibrated, "match": \(MatchReading.meaning). \
         With the shipped captioner and aligner, the caption is picked from the beam by a mix of \
         both scores (--no-rerank keeps the captioner's own best; --rerank asks for it with a \
         --model of your own).

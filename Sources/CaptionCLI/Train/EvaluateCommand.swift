@@ -65,8 +65,9 @@ struct EvaluateCaptionsCommand: ParsableCommand {
     /// the same decoding and re-ranking as `caption IMAGE`, on the cached features.
     private func captionSplit(_ data: CaptionDataset) throws -> [String: [String]] {
         let pipeline = try captioner.pipeline()
-        let features = try captioner.image.cachedFeatures(dataset.cache)
-            .features(of: data, datasetName: dataset.data, label: split, quiet: output.quiet)
+        let cache = try captioner.image.cachedFeatures(dataset.cache)
+        try cache.checkRegions(for: pipeline.reranker?.aligner.model)
+        let features = try cache.features(of: data, datasetName: dataset.data, label: split, quiet: output.quiet)
         let records = pipeline.records(images: data.images.map(\.path), features: features)
         let tokenizer = Tokenizer()
         return Dictionary(uniqueKeysWithValues: records.map { ($0.image, tokenizer.tokens($0.caption)) })
