@@ -341,11 +341,12 @@ enum Serve {
                 for (word, cliWord) in zip(words, expectedWords) {
                     let differences = Serve.differences(word.filter { $0.key != "box" }, cliWord)
                     #expect(differences.isEmpty, "\(name): \(differences)")
-                    // The box is the region's cell of the 7 × 7 grid, or the whole photo.
+                    // The box is the region's cell of the grid × grid cells, or the whole photo.
+                    let grid = Double(try #require(json["grid"] as? Int))
                     let box = try #require(word["box"] as? [String: Double], "\(word)")
                     var want: [Double] = [0, 0, 1, 1]
                     if let row = word["row"] as? Int, let column = word["column"] as? Int {
-                        want = [Double(column) / 7, Double(row) / 7, 1.0 / 7, 1.0 / 7]
+                        want = [Double(column) / grid, Double(row) / grid, 1 / grid, 1 / grid]
                     }
                     let got: [Double] = ["left", "top", "width", "height"].map { box[$0] ?? -1 }
                     #expect(zip(got, want).allSatisfy { abs($0 - $1) < 1e-3 }, "\(word)")

@@ -54,8 +54,8 @@ public struct AlignmentText {
         return lines.joined(separator: "\n")
     }
 
-    /// `{"image", "sentence", "score", "normalized", ["match", "unknown_words", "warning",] "words": [{"word", "known",
-    /// "region", "row", "column", "score"}]}`.
+    /// `{"image", "sentence", "score", "normalized", ["match", "unknown_words", "warning",] "grid", "words": [{"word",
+    /// "known", "region", "row", "column", "score"}]}`: row and column of the grid × grid cells.
     public var json: String { object(boxes: false).text }
 
     /// The object of `json`; with `boxes`, each word also has its region's `"box": {"left", "top",
@@ -77,6 +77,6 @@ public struct AlignmentText {
         }
         return JSON.object([("image", .string(image)), ("sentence", .string(sentence)), ("score", .number(alignment.raw)),
                             ("normalized", .number(alignment.normalized))] + (reading?.jsonFields ?? [])
-                           + [("words", .array(words))])
+                           + [("grid", .int(alignment.regionGrid)), ("words", .array(words))])
     }
 }
