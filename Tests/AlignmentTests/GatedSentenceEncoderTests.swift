@@ -230,26 +230,6 @@ import Text
     /// separating every pair after 300 steps.
     @Test(arguments: [SentenceEncoderKind.gru, .lstm])
     func sgdSeparatesMatchingPairs(encoder: SentenceEncoderKind) {
-        let world = SyntheticLearningTests.world(seed: 21)
-        let config = AlignmentConfig(vocabularySize: 5 + SyntheticLearningTests.conceptCount,
-                                     featureSize: SyntheticLearningTests.featureSize, wordSize: 16, hiddenSize: 16,
-                                     margin: 1, regularization: 1e-4, sentenceEncoder: encoder)
-        var model = AlignmentModel(config: config, seed: 21)
-        let learningRate: Float = 3e-3
-        let initial = model.loss(regions: world.images, sentences: world.sentences)
-        for _ in 0..<300 {
-            let step = model.loss(regions: world.images, sentences: world.sentences)
-            for (name, gradient) in step.gradients {
-                for i in gradient.data.indices { model.parameters[name]!.data[i] -= learningRate * gradient.data[i] }
-            }
-        }
-        let last = model.loss(regions: world.images, sentences: world.sentences)
-        #expect(last.ranking < 0.05 * initial.ranking, "ranking loss \(initial.ranking) → \(last.ranking)")
-        let count = world.images.count
-        let matrix = AlignmentScoreMatrix(regionEmbeddings: world.images.map(model.embedRegions),
-                                          sentenceEmbeddings: model.embedSentences(world.sentences))
-        let metrics = RetrievalMetrics(similarity: matrix.raw.data, imageCount: count, sentenceImages: Array(0..<count))
-        #expect(metrics.annotation.recallAt1 == 1, "annotation ranks \(metrics.annotation.ranks)")
-        #expect(metrics.search.recallAt1 == 1, "search ranks \(metrics.search.ranks)")
+        SyntheticLearningTests.expectSeparated(SyntheticLearningTests.trained(encoder: encoder, learningRate: 3e-3))
     }
 }
