@@ -90,13 +90,14 @@ public struct CachedFeatures {
     }
 
     /// Every image of a dataset split, in order; a photo that cannot be read stops the run, as
-    /// training and evaluation need them all. `datasetName` names the dataset in errors.
-    public func features(of data: CaptionDataset, datasetName: String, label: String, quiet: Bool) throws(CaptionError)
-        -> [EncoderFeatures] {
+    /// training and evaluation need them all. `datasetName` names the dataset in errors; conv5_3
+    /// is kept only for a `regionGrid` of 14.
+    public func features(of data: CaptionDataset, datasetName: String, label: String, quiet: Bool,
+                         regionGrid: Int = 7) throws(CaptionError) -> [EncoderFeatures] {
         let progress = ProgressBar(total: data.images.count, quiet: quiet)
         defer { progress.finish() }
         do {
-            return try cache.features(for: data, extractor: extractor) { done, failed in
+            return try cache.features(for: data, extractor: extractor, regionGrid: regionGrid) { done, failed in
                 progress.advance(by: done - progress.done, failed: failed - progress.failed, note: "encoding \(label) images")
             }
         } catch {

@@ -51,8 +51,10 @@ public struct CaptionTrainingSet: Sendable {
 
 extension FeatureCache {
     /// Features for every image of `dataset`, encoding the ones not cached yet (with
-    /// `extractor`), in dataset order. Throws if an image cannot be read.
-    public func features(for dataset: CaptionDataset, extractor: FeatureExtractor,
+    /// `extractor`), in dataset order, with conv5_3 only for a `regionGrid` of 14: the captioner
+    /// and a 7 × 7 aligner read pool5, and a whole split's conv5_3 is 4× its pool5 in memory.
+    /// Throws if an image cannot be read.
+    public func features(for dataset: CaptionDataset, extractor: FeatureExtractor, regionGrid: Int = 7,
                          progress: (Int, Int) -> Void = { _, _ in }) throws -> [EncoderFeatures] {
         let urls = dataset.images.map { dataset.imageURL(for: $0) }
         let (keys, failures) = try extractor.extract(urls, progress: progress)
@@ -60,6 +62,10 @@ extension FeatureCache {
             throw FeatureCacheError(url: first.url, reason: first.reason
                                     + (failures.count > 1 ? " (and \(failures.count - 1) more images)" : ""))
         }
-        return try keys.map { key in try entry(for: key!)! }
+        return try keys.map { key in
+            var features = try entry(for: key!)!
+            if regionGrid == 7 { features.conv5 = nil }
+            return features
+        }
     }
 }

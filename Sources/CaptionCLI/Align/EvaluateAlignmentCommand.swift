@@ -47,7 +47,8 @@ struct EvaluateAlignmentCommand: ParsableCommand {
         let data = try dataset.load(split: split)
         let cache = try aligner.image.cachedFeatures(dataset.cache)
         try cache.checkRegions(for: file.model)
-        let features = try cache.features(of: data, datasetName: dataset.data, label: split, quiet: output.quiet)
+        let features = try cache.features(of: data, datasetName: dataset.data, label: split, quiet: output.quiet,
+                                          regionGrid: file.model.config.regionGrid)
         let set = AlignmentTrainingSet(data, vocabulary: file.vocabulary, tokenizer: file.tokenizer, features: features,
                                        regionGrid: file.model.config.regionGrid)
         let evaluator = AlignmentEvaluator(model: file.model), scores = evaluator.scores(set)

@@ -99,11 +99,12 @@ struct TrainingOptions: ParsableArguments {
         (try dataset.load(split: split), try dataset.load(split: devSplit))
     }
 
-    /// Both splits' encoder features, through the feature cache.
-    func features(train: CaptionDataset, dev: CaptionDataset) throws -> (train: [EncoderFeatures], dev: [EncoderFeatures]) {
+    /// Both splits' encoder features, through the feature cache (conv5_3 for a `regionGrid` of 14).
+    func features(train: CaptionDataset, dev: CaptionDataset, regionGrid: Int = 7) throws
+        -> (train: [EncoderFeatures], dev: [EncoderFeatures]) {
         let cache = try imageOptions.cachedFeatures(dataset.cache)
-        return (try cache.features(of: train, datasetName: dataset.data, label: "train", quiet: quiet),
-                try cache.features(of: dev, datasetName: dataset.data, label: "dev", quiet: quiet))
+        return (try cache.features(of: train, datasetName: dataset.data, label: "train", quiet: quiet, regionGrid: regionGrid),
+                try cache.features(of: dev, datasetName: dataset.data, label: "dev", quiet: quiet, regionGrid: regionGrid))
     }
 
     /// A trainer writing to --out (default `defaultOut`), its construction errors (a checkpoint
