@@ -3,6 +3,8 @@ import Captioning
 import Encoder
 import Foundation
 import Support
+import Tensors
+import Text
 
 /// Where the models live and how they load, the same way for every command: a `--model` may be
 /// a file or a training output folder (its `model.safetensors`); without one, the shipped file
@@ -78,6 +80,20 @@ public enum ModelFiles {
     }
 
     /// A trained aligner.
+    /// The word embedding `[V, E]` of the captioner at `path` (an aligner's starting point),
+    /// if its vocabulary is exactly `vocabulary`, which was built as `built` says.
+    public static func captionerEmbedding(_ path: String, vocabulary: Vocabulary, built: String) throws(CaptionError) -> Tensor {
+        let file = try captioner(path)
+        guard file.vocabulary == vocabulary else {
+            throw .input(path, "the captioner's vocabulary (\(file.vocabulary.count) words) differs from the one built from "
+                         + "\(built) (\(vocabulary.count) words); train both on the same captions")
+        }
+        guard let embedding = file.model.parameters[CaptionModel.embedName] else {
+            throw .input(path, "the captioner has no '\(CaptionModel.embedName)' tensor")
+        }
+        return embedding
+    }
+
     public static func aligner(_ path: String?) throws(CaptionError) -> AlignmentModelFile {
         try load(try resolve(path, shipped: "aligner", kind: "aligner")) { try AlignmentModelFile.read(contentsOf: $0) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The HTML/CSS/JS of the pages (and the server's OpenAPI description), kept as resource files (`Sources/Application/Resources/`) so
 /// they can be read and edited as web pages, not as Swift strings.
@@ -19,5 +20,13 @@ public enum PageTemplate {
         }
         throw .input(name, "page template not found in \(bundleName) beside the caption binary; "
                      + "keep that folder next to the binary when copying it")
+    }
+
+    /// `template` with its `{{PHOTO_PAGE_STYLE}}` slot filled with the look the pages of one
+    /// photo and its words share (`Resources/photo-page.css`: the alignment and attention
+    /// pages). Fill this before the page's values: the stylesheet holds `{{WIDTH}}` and
+    /// `{{HEIGHT}}` slots of its own.
+    public static func withPhotoPageStyle(_ template: String) throws(CaptionError) -> String {
+        try HTML.fill(template, ["PHOTO_PAGE_STYLE": text("photo-page.css")])
     }
 }

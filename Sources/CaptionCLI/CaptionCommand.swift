@@ -29,7 +29,7 @@ struct CaptionCommand: ParsableCommand {
         """,
         version: version,
         subcommands: [CaptionImagesCommand.self, FeaturesCommand.self, ScoreCommand.self, RetrieveCommand.self,
-                      AlignCommand.self, BatchCommand.self, ServeCommand.self, TrainCommand.self, EvaluateCommand.self,
+                      AlignCommand.self, AttendCommand.self, BatchCommand.self, ServeCommand.self, TrainCommand.self, EvaluateCommand.self,
                       SampleCommand.self, ExportCommand.self, ImportWeightsCommand.self, BenchCommand.self],
         defaultSubcommand: CaptionImagesCommand.self
     )
@@ -39,7 +39,7 @@ struct CaptionCommand: ParsableCommand {
     /// printed here, once, as `caption: error: <file>: <reason>`.
     static func main() {
         do {
-            var command = try parseAsRoot(Self.joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+            var command = try parseAsRoot(CommandLineArguments.joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let error as CaptionError {
             FileHandle.standardError.write(Data("caption: error: \(error.description)\n".utf8))
@@ -53,21 +53,5 @@ struct CaptionCommand: ParsableCommand {
             }
             exit(withError: error)
         }
-    }
-
-    /// `--temperature -1` as `--temperature=-1`: ArgumentParser reads a word starting with `-`
-    /// as an option, so a negative number after a space was reported as a missing value rather
-    /// than as out of range.
-    static func joiningNegativeValues(_ arguments: [String]) -> [String] {
-        var joined: [String] = []
-        for argument in arguments {
-            if let previous = joined.last, previous.hasPrefix("--"), previous != "--", !previous.contains("="),
-               argument.range(of: #"^-(\d|\.\d|inf|nan)"#, options: [.regularExpression, .caseInsensitive]) != nil {
-                joined[joined.count - 1] = previous + "=" + argument
-            } else {
-                joined.append(argument)
-            }
-        }
-        return joined
     }
 }

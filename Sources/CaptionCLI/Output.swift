@@ -20,18 +20,3 @@ func report(_ error: CaptionError) {
 func warn(_ text: String) {
     FileHandle.standardError.write(Data("caption: warning: \(OneLine.escaped(text))\n".utf8))
 }
-
-/// Writes a whole output file (a page, a merged result) atomically: readers see the old file
-/// or the complete new one, never half of it.
-func writeOutputFile(_ path: String, _ text: String) throws(CaptionError) {
-    do {
-        try AtomicFile.save(Array(text.utf8), to: URL(fileURLWithPath: path))
-    } catch {
-        throw .input(path, "cannot write: \(writeFailureReason(error))")
-    }
-}
-
-private func writeFailureReason(_ error: any Error) -> String {
-    if case .unwritable(_, let reason)? = error as? FileError { return reason }
-    return "\(error)"
-}

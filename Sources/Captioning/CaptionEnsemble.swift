@@ -19,9 +19,11 @@ public struct CaptionEnsemble: StepwiseDecoder {
             guard member.config.vocabularySize == first.config.vocabularySize,
                   member.config.featureSize == first.config.featureSize,
                   member.config.textOnly == first.config.textOnly,
-                  (member.config.cell == .lstm) == (first.config.cell == .lstm)
+                  (member.config.cell == .lstm) == (first.config.cell == .lstm),
+                  member.config.imageInputSize == first.config.imageInputSize,
+                  member.config.decoder == first.config.decoder
             else {
-                throw CaptionModelFileError("ensemble members differ in vocabulary, feature size, text-only or cell memory")
+                throw CaptionModelFileError("ensemble members differ in vocabulary, feature size, text-only, cell memory or decoder")
             }
         }
         self.members = members
@@ -63,22 +65,39 @@ public struct CaptionEnsemble: StepwiseDecoder {
         return (Self.join(next), logProbs)
     }
 
-    /// Member states side by side: hidden (and memory) `[B, M·H]`.
+    /// Member states side by side: hidden (and memory) `[B, M·H]`; with attention, the images
+    /// once, with every member's keys in member order.
     static func join(_ states: [RecurrentState]) -> RecurrentState {
         guard states.count > 1 else { return states[0] }
         let hidden = Tensor.concatenatingColumns(states.map(\.hidden))
         let memory = states[0].memory == nil ? nil : Tensor.concatenatingColumns(states.map { $0.memory! })
-        return RecurrentState(hidden: hidden, memory: memory)
+        let images = states[0].images.map { first in
+            AttendedImages(regions: first.regions, keys: states.flatMap { $0.images!.keys }, imageOfRow: first.imageOfRow)
+        }
+        return RecurrentState(hidden: hidden, memory: memory, images: images)
     }
 
     func split(_ state: RecurrentState) -> [RecurrentState] {
         guard members.count > 1 else { return [state] }
         var start = 0
-        return members.map { member in
+        return members.enumerated().map { m, member in
             let width = member.config.hiddenSize
             defer { start += width }
+            let images = state.images.map { AttendedImages(regions: $0.regions, keys: [$0.keys[m]], imageOfRow: $0.imageOfRow) }
             return RecurrentState(hidden: state.hidden.columns(start..<(start + width)),
-                                  memory: state.memory?.columns(start..<(start + width)))
+                                  memory: state.memory?.columns(start..<(start + width)), images: images)
+        }
+    }
+}
+
+extension CaptionEnsemble {
+    /// The members' attention maps for `words` (`CaptionModel.attention(of:feature:)`),
+    /// averaged: where the ensemble as a whole looks. Every member must be an attention decoder.
+    public func attention(of words: [Int], feature: Tensor) -> [[Float]] {
+        let maps = members.map { $0.attention(of: words, feature: feature) }
+        let scale = 1 / Float(members.count)
+        return maps[0].indices.map { k in
+            maps[0][k].indices.map { i in maps.reduce(0) { $0 + $1[k][i] } * scale }
         }
     }
 }

@@ -44,8 +44,8 @@ extension CaptionModel {
         let batch = captions.count
         precondition(batch > 0, "empty minibatch")
         if !config.textOnly {
-            precondition(features?.shape == [batch, config.featureSize],
-                         "features must be [\(batch), \(config.featureSize)], got \(features?.shape ?? [])")
+            precondition(features?.shape == [batch, config.imageInputSize],
+                         "features must be [\(batch), \(config.imageInputSize)], got \(features?.shape ?? [])")
         }
         captions.forEach(validateWords)
         let tokens: Int = captions.reduce(0) { $0 + $1.count + 1 }
@@ -58,17 +58,19 @@ extension CaptionModel {
         let cell = self.cell
         let scale = 1 / Float(tokens)
         let groupFeatures: Tensor? = config.textOnly ? nil : features
-        var groups: [TeacherForcing] = []
-        for g in 0..<groupCount {
-            let rows: [Int] = stride(from: g, to: batch, by: groupCount).map { order[$0] }
-            groups.append(TeacherForcing(model: self, cell: cell, rows: rows, captions: captions,
-                                         features: groupFeatures, seeds: seeds, dropout: dropout,
-                                         gradientScale: scale))
+        let groupRows: [[Int]] = (0..<groupCount).map { g in stride(from: g, to: batch, by: groupCount).map { order[$0] } }
+        func run(group rows: [Int]) -> TeacherForcing.Result {
+            if config.decoder == .attention {
+                return AttentionTeacherForcing(model: self, rows: rows, captions: captions, features: features!, seeds: seeds,
+                                               dropout: dropout, gradientScale: scale).run(backward: backward)
+            }
+            return TeacherForcing(model: self, cell: cell, rows: rows, captions: captions, features: groupFeatures,
+                                  seeds: seeds, dropout: dropout, gradientScale: scale).run(backward: backward)
         }
 
         var results = [TeacherForcing.Result](repeating: .init(lossSum: 0, gradients: [:]), count: groupCount)
         results.withUnsafeMutableBufferPointer { out in
-            Parallel.forEach(groupCount) { g in out[g] = groups[g].run(backward: backward) }
+            Parallel.forEach(groupCount) { g in out[g] = run(group: groupRows[g]) }
         }
 
         var lossSum: Double = 0

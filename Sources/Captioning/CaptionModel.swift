@@ -55,6 +55,11 @@ public struct CaptionModel: Sendable {
     /// imageProjection, cell, logits; biases zero except the LSTM forget gate (1).
     public init(config: Config, rng: inout SplitMix64) {
         config.validate()
+        guard config.decoder == .showTell else {
+            self.config = config
+            parameters = Self.freshAttentionParameters(config, rng: &rng)
+            return
+        }
         let v = config.vocabularySize, e = config.embeddingSize, h = config.hiddenSize
         let scale = config.initScale
         var parameters: [String: Tensor] = [:]
@@ -88,6 +93,9 @@ public struct CaptionModel: Sendable {
 
     /// The shape of every parameter a model with `config` has, by name.
     public static func parameterShapes(for config: Config) -> [String: [Int]] {
+        guard config.decoder == .showTell else {
+            return Dictionary(uniqueKeysWithValues: attentionParameterShapes(for: config).map { ($0.key, $0.value) })
+        }
         let v = config.vocabularySize, e = config.embeddingSize, h = config.hiddenSize
         let g = config.cell.gateCount, kind = config.cell.rawValue
         var shapes: [String: [Int]] = [
@@ -105,6 +113,9 @@ public struct CaptionModel: Sendable {
     /// Number of scalars: `V·E + [F·E + E] + (E+H)·G·H + G·H + H·V + V`, the bracket absent
     /// when textOnly.
     public static func parameterCount(for config: Config) -> Int {
+        guard config.decoder == .showTell else {
+            return attentionParameterShapes(for: config).reduce(0) { $0 + $1.value.reduce(1, *) }
+        }
         let v = config.vocabularySize, e = config.embeddingSize, h = config.hiddenSize
         let f = config.featureSize, g = config.cell.gateCount
         let image = config.textOnly ? 0 : f * e + e
@@ -117,7 +128,9 @@ public struct CaptionModel: Sendable {
     /// The cell viewing this model's cell parameters (no copy: tensors share storage).
     var cell: any SequenceCell {
         let kind = config.cell.rawValue
-        return config.cell.makeCell(inputSize: config.embeddingSize,
+        // The attention decoder's LSTM reads the word and the attended context.
+        let inputSize = config.embeddingSize + (config.decoder == .attention ? config.featureSize : 0)
+        return config.cell.makeCell(inputSize: inputSize,
                                     weight: parameters["\(kind).weight"]!, bias: parameters["\(kind).bias"]!)
     }
 

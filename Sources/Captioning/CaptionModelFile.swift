@@ -49,10 +49,15 @@ public struct CaptionModelFile: Sendable {
     /// weights moved out of this file into it, so one float32 copy stays in memory. The file
     /// keeps its config, vocabulary, tokenizer, features and info; `decoder`, `write` and
     /// training need the file read anew.
-    public mutating func packForDecoding() -> FusedCaptionEnsemble {
+    /// An attention decoder steps on its own weights (``CaptionModel`` or ``CaptionEnsemble``),
+    /// which move into it the same way.
+    public mutating func packForDecoding() -> any StepwiseDecoder {
         var members = [model] + ensemble
         model.parameters = [:]
         for k in ensemble.indices { ensemble[k].parameters = [:] }
+        guard members[0].config.decoder == .showTell else {
+            return members.count == 1 ? members[0] : try! CaptionEnsemble(members)  // members checked when added
+        }
         return FusedCaptionEnsemble(packing: &members)
     }
 
@@ -85,8 +90,8 @@ public struct CaptionModelFile: Sendable {
             "tokenizer": tokenizer.mode.rawValue,
         ]
         if let features {
-            tensors["feature.mean"] = Tensor(shape: [features.size], data: features.mean)
-            tensors["feature.std"] = Tensor(shape: [features.size], data: features.std)
+            tensors["feature.mean"] = Tensor(shape: [features.mean.count], data: features.mean)
+            tensors["feature.std"] = Tensor(shape: [features.std.count], data: features.std)
             metadata["feature_pooling"] = features.pooling.rawValue
         }
         for (key, value) in info { metadata["info.\(key)"] = value }
@@ -121,12 +126,15 @@ public struct CaptionModelFile: Sendable {
             guard let pooling = ImageFeatureSpec.Pooling(rawValue: poolingName) else {
                 throw CaptionModelFileError("unknown feature pooling '\(poolingName)'")
             }
-            let size = ImageFeatureSpec.size(of: pooling)
+            let size = ImageFeatureSpec.statisticsSize(of: pooling)
             let mean = try file.tensor("feature.mean", shape: [size]), std = try file.tensor("feature.std", shape: [size])
             features = ImageFeatureSpec(pooling: pooling, mean: mean.data, std: std.data)
         }
         parameters["feature.mean"] = nil
         parameters["feature.std"] = nil
+        if let features, features.size != config.imageInputSize {
+            throw CaptionModelFileError("its image features have \(features.size) values, the model reads \(config.imageInputSize)")
+        }
         guard vocabulary.count == config.vocabularySize else {
             throw CaptionModelFileError("vocabulary has \(vocabulary.count) words, the model \(config.vocabularySize)")
         }

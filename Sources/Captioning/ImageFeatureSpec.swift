@@ -16,6 +16,9 @@ public struct ImageFeatureSpec: Sendable, Equatable {
         case max
         /// Mean then max: 1,024 values.
         case meanMax = "mean+max"
+        /// No pooling: each of the 49 cells, for the attention decoder, 49 × 512 values
+        /// (cell-major), each cell standardized with the same per-channel statistics.
+        case regions
     }
 
     public var pooling: Pooling
@@ -25,15 +28,24 @@ public struct ImageFeatureSpec: Sendable, Equatable {
     public var std: [Float]
 
     public init(pooling: Pooling, mean: [Float], std: [Float]) {
-        precondition(mean.count == std.count && mean.count == Self.size(of: pooling), "feature statistics have the wrong size")
+        precondition(mean.count == std.count && mean.count == Self.statisticsSize(of: pooling), "feature statistics have the wrong size")
         self.pooling = pooling
         self.mean = mean
         self.std = std
     }
 
     /// Width of the vector for a pooling.
-    public static func size(of pooling: Pooling) -> Int { pooling == .meanMax ? 1024 : 512 }
+    public static func size(of pooling: Pooling) -> Int {
+        switch pooling {
+        case .mean, .max: 512
+        case .meanMax: 1024
+        case .regions: 49 * 512
+        }
+    }
     public var size: Int { Self.size(of: pooling) }
+    /// How many values `mean` and `std` hold: the vector's width, or one cell's (512) for
+    /// regions, whose cells share the statistics.
+    public static func statisticsSize(of pooling: Pooling) -> Int { pooling == .regions ? 512 : size(of: pooling) }
 
     /// The pooled, not yet standardized vector from a pool5 map `[7, 7, 512]`.
     public static func pooled(_ pool5: Tensor, _ pooling: Pooling) -> [Float] {
@@ -42,7 +54,14 @@ public struct ImageFeatureSpec: Sendable, Equatable {
         case .mean: return Tensors.Pooling.meanPool(pool5).data
         case .max: return Tensors.Pooling.maxPool(pool5).data
         case .meanMax: return Tensors.Pooling.meanPool(pool5).data + Tensors.Pooling.maxPool(pool5).data
+        case .regions: return pool5.data
         }
+    }
+
+    /// `raw` (a pooled vector, or cells of the same channels) standardized.
+    public func standardized(_ raw: [Float]) -> [Float] {
+        let channels = mean.count
+        return raw.indices.map { (raw[$0] - mean[$0 % channels]) / std[$0 % channels] }
     }
 
     /// The model input for one image: pooled, then standardized. pool5 is first rounded to
@@ -50,18 +69,20 @@ public struct ImageFeatureSpec: Sendable, Equatable {
     /// the encoder gets exactly the input its cached copy trained on.
     public func vector(pool5: Tensor) -> [Float] {
         let rounded = Tensor(shape: pool5.shape, data: pool5.data.map { Float(Float16($0)) })
-        let raw = Self.pooled(rounded, pooling)
-        return (0..<size).map { (raw[$0] - mean[$0]) / std[$0] }
+        return standardized(Self.pooled(rounded, pooling))
     }
 
     /// Statistics from the pooled vectors of the training images.
     public static func fitted(_ pooling: Pooling, to pooledVectors: [[Float]]) -> ImageFeatureSpec {
-        let size = Self.size(of: pooling), n = Double(max(1, pooledVectors.count))
+        // Regions: every cell is one observation of the same 512 channels.
+        let size = statisticsSize(of: pooling)
+        let n = Double(max(1, pooledVectors.reduce(0) { $0 + $1.count / size }))
         var sum = [Double](repeating: 0, count: size), squares = [Double](repeating: 0, count: size)
         for v in pooledVectors {
-            for d in 0..<size {
-                sum[d] += Double(v[d])
-                squares[d] += Double(v[d]) * Double(v[d])
+            for k in v.indices {
+                let d = k % size
+                sum[d] += Double(v[k])
+                squares[d] += Double(v[k]) * Double(v[k])
             }
         }
         let mean = sum.map { $0 / n }

@@ -12,10 +12,11 @@ extension CaptionModel {
         let cell = self.cell
         guard !config.textOnly else { return cell.zeroState(batch: 1) }
         guard let feature else { preconditionFailure("an image-conditioned model needs a feature vector") }
-        let f = config.featureSize
+        let f = config.imageInputSize
         let batch = feature.shape == [f] ? feature.reshaped([1, f]) : feature
         precondition(batch.shape.count == 2 && batch.shape[1] == f,
                      "feature must be [\(f)] or [B, \(f)], got \(feature.shape)")
+        if config.decoder == .attention { return attentionInitialState(images: batch) }
         let x = BatchMath.affine(batch, parameters[Self.imageProjectionWeightName]!,
                                  parameters[Self.imageProjectionBiasName]!)
         return cell.forward(x, state: cell.zeroState(batch: batch.shape[0])).state
@@ -27,6 +28,10 @@ extension CaptionModel {
     public func step(_ state: RecurrentState, tokens: [Int]) -> (state: RecurrentState, logProbs: Tensor) {
         precondition(tokens.count == state.batchSize, "\(tokens.count) tokens for \(state.batchSize) state rows")
         precondition(tokens.allSatisfy { $0 >= 0 && $0 < config.vocabularySize }, "token id out of range")
+        if config.decoder == .attention {
+            let next = attentionStep(state, tokens: tokens)
+            return (next.state, next.logProbs)
+        }
         let x = parameters[Self.embedName]!.selectingRows(tokens)
         let next = cell.forward(x, state: state).state
         let logits = BatchMath.affine(next.hidden, parameters[Self.logitsWeightName]!,

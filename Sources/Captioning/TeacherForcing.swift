@@ -57,10 +57,7 @@ struct TeacherForcing {
         let lead = image ? 2 : 1
         let firstScored = image ? 1 : 0, firstWordStep = image ? 1 : 0
         let steps = rows.map { captions[$0].count + lead }
-        let stepCount = steps[0]
-        let active = (0..<stepCount).map { t in steps.prefix { $0 > t }.count }
-        var start = [Int](repeating: 0, count: stepCount + 1)
-        for t in 0..<stepCount { start[t + 1] = start[t] + active[t] }
+        let (stepCount, active, start) = StepLayout.of(steps)
         let stepRows = start[stepCount]
         // The scored steps' rows are the last N: token row = step row − firstToken.
         let firstToken = start[firstScored], tokenCount = stepRows - firstToken
@@ -246,5 +243,19 @@ struct TeacherForcing {
             gradients[CaptionModel.imageProjectionBiasName] = dProjectionBias
         }
         return Result(lossSum: lossSum, gradients: gradients)
+    }
+}
+
+/// Where a group of captions, longest first, lives in step-major buffers: at step t the
+/// `active[t]` captions still running are rows `start[t]..<start[t] + active[t]`, caption i at
+/// row `start[t] + i`; `start[stepCount]` rows in all.
+enum StepLayout {
+    /// From each caption's step count (non-increasing).
+    static func of(_ steps: [Int]) -> (stepCount: Int, active: [Int], start: [Int]) {
+        let stepCount = steps[0]
+        let active = (0..<stepCount).map { t in steps.prefix { $0 > t }.count }
+        var start = [Int](repeating: 0, count: stepCount + 1)
+        for t in 0..<stepCount { start[t + 1] = start[t] + active[t] }
+        return (stepCount, active, start)
     }
 }

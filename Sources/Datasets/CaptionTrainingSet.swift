@@ -41,10 +41,7 @@ public struct CaptionTrainingSet: Sendable {
     public func featureBatch(_ imageIndices: [Int], spec: ImageFeatureSpec) -> Tensor {
         var data = [Float]()
         data.reserveCapacity(imageIndices.count * spec.size)
-        for index in imageIndices {
-            let raw = pooledVectors[index]
-            for d in 0..<spec.size { data.append((raw[d] - spec.mean[d]) / spec.std[d]) }
-        }
+        for index in imageIndices { data += spec.standardized(pooledVectors[index]) }
         return Tensor(shape: [imageIndices.count, spec.size], data: data)
     }
 }

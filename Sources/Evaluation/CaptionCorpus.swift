@@ -73,6 +73,14 @@ public struct CaptionCorpus: Sendable {
 }
 
 /// Why a `CaptionCorpus` could not be built.
+extension CaptionCorpus {
+    /// How many different captions the candidates are: a captioner that says the same few
+    /// stock sentences for everything (a known failure of metric-tuned training) scores low.
+    public var distinctCandidates: Int { Set(images.map(\.candidate)).count }
+    /// How many different words the candidates use.
+    public var candidateVocabulary: Int { Set(images.flatMap(\.candidate)).count }
+}
+
 public enum CaptionCorpusError: Error, Equatable, CustomStringConvertible {
     /// The corpus has no images (CIDEr-D's IDF would be log 0).
     case empty

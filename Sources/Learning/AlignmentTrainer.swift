@@ -84,7 +84,7 @@ public final class AlignmentTrainer: Trainer {
             let saved = try TrainingCheckpoint.read(from: checkpointURL, format: Self.checkpointFormat, expecting: config)
             model = try AlignmentModel(config: config, parameters: saved.parameters)
             optimizer.restore(saved.optimizer)
-            loop.state = saved.state
+            loop.resume(from: saved.state, folder: outputDirectory)
         }
     }
 
@@ -162,5 +162,31 @@ extension AlignmentTrainer: EpochTraining {
 
     func report(_ metrics: RetrievalMetrics, epoch: Int, trainLoss: Float, seconds: Double, isBest: Bool) -> AlignmentEpochReport {
         AlignmentEpochReport(epoch: epoch, trainLoss: trainLoss, dev: metrics, seconds: seconds, isBest: isBest)
+    }
+}
+
+extension AlignmentTrainer {
+    var reportKind: String { "aligner" }
+
+    var reportFacts: [TrainingReport.Fact] {
+        [.init("model", TrainingReport.settings(model.config)),
+         .init("hard negatives", options.hardNegativesFrom.map { "from epoch \($0 + 1)" } ?? "never (sum over all negatives)"),
+         .init("sentences", "\(train.sentences.count) of \(train.images.count) images in training, "
+                 + "\(dev.sentences.count) of \(dev.images.count) in dev")]
+    }
+
+    /// R@1/5/10 both ways and the mean of the six (what picks the best epoch), in %, and the
+    /// median ranks.
+    func reportFigures(_ metrics: RetrievalMetrics) -> [TrainingReport.Figure] {
+        var figures: [TrainingReport.Figure] = []
+        for (plot, direction) in [("image annotation recall (%)", metrics.annotation), ("image search recall (%)", metrics.search)] {
+            for k in [1, 5, 10] {
+                figures.append(TrainingReport.Figure(plot: plot, series: "R@\(k)", value: direction.recall(at: k) * 100))
+            }
+        }
+        figures.append(TrainingReport.Figure("mean recall (%)", metrics.meanRecall * 100))
+        figures.append(TrainingReport.Figure(plot: "median rank", series: "annotation", value: Double(metrics.annotation.medianRank)))
+        figures.append(TrainingReport.Figure(plot: "median rank", series: "search", value: Double(metrics.search.medianRank)))
+        return figures
     }
 }

@@ -92,7 +92,7 @@ public final class CaptionTrainer: Trainer {
             let saved = try TrainingCheckpoint.read(from: checkpointURL, format: Self.checkpointFormat, expecting: config)
             model = try CaptionModel(config: config, parameters: saved.parameters)
             optimizer.restore(saved.optimizer)
-            loop.state = saved.state
+            loop.resume(from: saved.state, folder: outputDirectory)
         }
     }
 
@@ -163,5 +163,24 @@ extension CaptionTrainer: EpochTraining {
                 seconds: Double, isBest: Bool) -> EpochReport {
         EpochReport(epoch: epoch, trainLoss: trainLoss, devPerplexity: evaluation.perplexity,
                     devScores: evaluation.scores, seconds: seconds, isBest: isBest)
+    }
+}
+
+extension CaptionTrainer {
+    var reportKind: String { features == nil ? "language model" : "captioner" }
+
+    var reportFacts: [TrainingReport.Fact] {
+        [.init("model", TrainingReport.settings(model.config)), .init("optimizer", options.optimizer.rawValue),
+         .init("captions", "\(train.pairs.count) of \(train.images.count) images in training, \(dev.pairs.count) in dev")]
+    }
+
+    /// Dev perplexity, and BLEU-4 and CIDEr-D in % as the epoch line prints them.
+    func reportFigures(_ evaluation: (perplexity: Float, scores: MetricScores?)) -> [TrainingReport.Figure] {
+        var figures = [TrainingReport.Figure("perplexity", Double(evaluation.perplexity))]
+        if let scores = evaluation.scores {
+            figures.append(TrainingReport.Figure("BLEU-4 (%)", scores.bleu4 * 100))
+            figures.append(TrainingReport.Figure("CIDEr-D (%)", scores.ciderD * 100))
+        }
+        return figures
     }
 }

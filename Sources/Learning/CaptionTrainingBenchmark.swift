@@ -22,8 +22,11 @@ public struct CaptionTrainingBenchmark {
     public let config: CaptionModel.Config
     public let options: CaptionTrainingOptions
 
-    public init(cell: CellKind = .lstm) {
-        config = CaptionModel.Config(vocabularySize: 2540, cell: cell, featureSize: ImageFeatureSpec.size(of: .meanMax))
+    /// With `decoder` attention: F = 512 per region over pool5's 49 regions, A = 512.
+    public init(cell: CellKind = .lstm, decoder: CaptionModel.DecoderKind = .showTell) {
+        let pooling: ImageFeatureSpec.Pooling = decoder == .attention ? .regions : .meanMax
+        config = CaptionModel.Config(vocabularySize: 2540, cell: cell, featureSize: ImageFeatureSpec.statisticsSize(of: pooling),
+                                     decoder: decoder)
         options = CaptionTrainingOptions()
     }
 
@@ -61,7 +64,7 @@ public struct CaptionTrainingBenchmark {
 
     /// The table's title: the model and batch timed.
     public var title: String {
-        "caption bench train: \(config.cell.rawValue.uppercased()) \(config.embeddingSize)/\(config.hiddenSize), "
+        "caption bench train: \(config.decoder == .attention ? "attention " : "")\(config.cell.rawValue.uppercased()) \(config.embeddingSize)/\(config.hiddenSize), "
             + "V \(config.vocabularySize), F \(config.featureSize), batch \(options.schedule.batchSize), \(options.optimizer.rawValue)"
     }
 
@@ -105,7 +108,7 @@ public struct CaptionTrainingBenchmark {
     /// A minibatch: uniform(−1, 1) features `[B, F]`, and captions of Flickr8k-distributed
     /// lengths with uniform word ids.
     func syntheticBatch(size: Int, rng: inout SplitMix64) -> (features: Tensor, captions: [[Int]]) {
-        let f = config.featureSize, v = config.vocabularySize
+        let f = config.imageInputSize, v = config.vocabularySize
         let features = Tensor(shape: [size, f], data: (0..<(size * f)).map { _ in Float(rng.nextUnit() * 2 - 1) })
         let captions = (0..<size).map { _ -> [Int] in
             var pick = Int(rng.next() % UInt64(Self.epochCaptions))
@@ -118,10 +121,20 @@ public struct CaptionTrainingBenchmark {
     /// 2 × multiply-adds of the step's GEMMs, each done three times (forward, input gradient,
     /// weight gradient) except the image projection's (no input gradient): Σ(L+2) cell rows of
     /// [E+H]×[E+H, G·H], Σ(L+1) scored rows of [H]×[H, V], B rows of [F]×[F, E].
+    ///
+    /// With attention, every one of the Σ(L+1) steps is scored and runs [H]×[H, A+F] (query and
+    /// gate), [E+F+H]×[E+F+H, 4H], [H+F]×[H+F, E] (deep output) and [E]×[E, V]; each caption's
+    /// L regions [F]×[F, A] (keys) and [F]×[F, 2H] (h₀, c₀) once. The tanh of every (step,
+    /// region) pair is not a GEMM and not counted.
     func flops(captions: [[Int]]) -> Double {
         let e = Double(config.embeddingSize), h = Double(config.hiddenSize), v = Double(config.vocabularySize)
         let g = Double(config.cell.gateCount), f = Double(config.featureSize), b = Double(captions.count)
         let words = Double(captions.reduce(0) { $0 + $1.count })
+        if config.decoder == .attention {
+            let a = Double(config.attentionSize), l = Double(config.regionCount), steps = words + b
+            let perStep = h * (a + f) + (e + f + h) * 4 * h + (h + f) * e + e * v
+            return 2 * (3 * steps * perStep + 2 * b * (l * f * a + f * 2 * h))
+        }
         let cellRows = words + 2 * b, scoredRows = words + b
         return 2 * (3 * cellRows * (e + h) * g * h + 3 * scoredRows * h * v + 2 * b * f * e)
     }

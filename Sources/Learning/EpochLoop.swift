@@ -2,8 +2,9 @@ import Foundation
 import Tensors
 
 /// What a trainer supplies to the epoch loop: its minibatches, one optimization step, and what
-/// happens after each epoch (dev scores, keeping the best model, checkpoints).
-protocol EpochTraining: AnyObject {
+/// happens after each epoch (dev scores, keeping the best model, checkpoints), and what its
+/// report page shows.
+protocol EpochTraining: Trainer {
     /// What one epoch's dev evaluation found.
     associatedtype Evaluation
     /// The line reported after each epoch.
@@ -22,22 +23,38 @@ protocol EpochTraining: AnyObject {
     /// Writes a resumable checkpoint.
     func saveCheckpoint(state: TrainingState) throws
     func report(_ evaluation: Evaluation, epoch: Int, trainLoss: Float, seconds: Double, isBest: Bool) -> Report
+    /// What the report page calls the run's kind ("captioner", "aligner").
+    var reportKind: String { get }
+    /// Facts of the run for the report page beyond the command and schedule (the model's config).
+    var reportFacts: [TrainingReport.Fact] { get }
+    /// An evaluation's figures as the report page plots them, one plot a distinct `plot` name.
+    func reportFigures(_ evaluation: Evaluation) -> [TrainingReport.Figure]
 }
 
 /// The loop both trainers run, written once: epochs of minibatches under a step-decayed
 /// learning rate, a checkpoint every `checkpointEvery` iterations and after each epoch, a dev
 /// evaluation after each epoch that keeps the best model, and resume from where a checkpoint
-/// left off.
+/// left off. The run's `report.html` is written at the start and with every checkpoint, so it
+/// always shows what the checkpoint holds.
 struct EpochLoop {
     let schedule: TrainingSchedule
     var state: TrainingState
     /// Minibatches in each epoch.
     let batchCounts: [Int]
+    /// The loss and dev figures so far, for the run's report page.
+    private(set) var report = TrainingReport()
 
     init(schedule: TrainingSchedule, state: TrainingState = TrainingState(), batchCounts: [Int]) {
         self.schedule = schedule
         self.state = state
         self.batchCounts = batchCounts
+    }
+
+    /// Continues from a checkpoint's `state`, with the report history saved in `folder` up to
+    /// that point.
+    mutating func resume(from state: TrainingState, folder: URL) {
+        self.state = state
+        report = TrainingReport.resumed(from: folder, iterations: completedIterations, epochs: state.epoch)
     }
 
     /// Minibatches over all epochs.
@@ -51,6 +68,8 @@ struct EpochLoop {
     /// learned, `report` after every epoch.
     mutating func run<Training: EpochTraining>(_ training: Training, progress: (Int, Float) -> Void,
                                                report: (Training.Report) -> Void) throws {
+        describeReport(training)
+        try self.report.write(to: training.outputDirectory)
         while state.epoch < schedule.epochs {
             let start = Date()
             let batches = training.batches(epoch: state.epoch)
@@ -62,9 +81,10 @@ struct EpochLoop {
                 if let loss {
                     state.lossSum += Double(loss)
                     state.lossCount += 1
+                    self.report.addIteration(completedIterations, loss: loss)
                     progress(completedIterations, loss)
                 }
-                if completedIterations % schedule.checkpointEvery == 0 { try training.saveCheckpoint(state: state) }
+                if completedIterations % schedule.checkpointEvery == 0 { try checkpoint(training) }
             }
             report(try finishEpoch(training, seconds: Date().timeIntervalSince(start)))
         }
@@ -83,8 +103,33 @@ struct EpochLoop {
             state.bestScore = score
             try training.saveBest(evaluation, state: state)
         }
-        try training.saveCheckpoint(state: state)
+        report.addEpoch(state.epoch, figures: training.reportFigures(evaluation), trainLoss: trainLoss, seconds: seconds,
+                        isBest: isBest)
+        try checkpoint(training)
         return training.report(evaluation, epoch: state.epoch, trainLoss: trainLoss, seconds: seconds, isBest: isBest)
+    }
+
+    /// The checkpoint, then the report page as of the same iteration (so a resume from this
+    /// checkpoint finds the history up to it).
+    private func checkpoint<Training: EpochTraining>(_ training: Training) throws {
+        try training.saveCheckpoint(state: state)
+        try report.write(to: training.outputDirectory)
+    }
+
+    /// The report's title and facts: the run's folder, command (from `info`) and schedule, and
+    /// the trainer's own (model, data). Set at every start, so a resumed run shows the command
+    /// that resumed it.
+    private mutating func describeReport<Training: EpochTraining>(_ training: Training) {
+        report.title = "\(training.reportKind) training: \(training.outputDirectory.lastPathComponent)"
+        report.plannedEpochs = schedule.epochs
+        report.plannedIterations = totalIterations
+        var facts = [TrainingReport.Fact("folder", training.outputDirectory.path)]
+        if let command = training.info["command"] { facts.append(.init("command", command)) }
+        let s = schedule
+        facts.append(.init("schedule", "\(s.epochs) epochs of \(batchCounts.first ?? 0) iterations, batch \(s.batchSize), "
+            + "learning rate \(s.learningRate) × \(s.learningRateDecay) every \(s.decayEvery) epochs, "
+            + "clip \(s.clipNorm), seed \(s.seed)"))
+        report.facts = facts + training.reportFacts
     }
 }
 

@@ -11,14 +11,25 @@ enum SyntheticShapes {
         "A \(color) \(shape) on a \(background) background."
     }
 
+    /// A held-back photo: its file, its expected caption, and the square the shape lies in
+    /// (pixels of the 96 × 96 photo).
+    struct HeldBack {
+        var file: URL
+        var caption: String
+        var box: (left: Int, top: Int, right: Int, bottom: Int)
+    }
+
     /// Writes `perCombination` training images of every combination plus one held-back image
     /// each (the dev split), and returns the held-back files with their expected captions. The
     /// held-back size and position lie between training ones, so captioning them interpolates.
-    static func write(to directory: URL, perCombination: Int) throws -> [(file: URL, caption: String)] {
+    /// Shapes fill most of the photo, near its center; `scattered` draws them small (about a
+    /// third of the photo) in one of its four quadrants instead, the quadrant changing with
+    /// the copy, so that where the shape is must be looked for.
+    static func write(to directory: URL, perCombination: Int, scattered: Bool = false) throws -> [HeldBack] {
         let images = directory.appendingPathComponent("images")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
         var tokens = "", train = "", dev = ""
-        var heldBack: [(URL, String)] = []
+        var heldBack: [HeldBack] = []
         var index = 0
         for color in colors {
             for shape in shapes {
@@ -26,16 +37,25 @@ enum SyntheticShapes {
                     for copy in 0...perCombination {
                         index += 1
                         let name = "\(index)_\(color.name)_\(shape)_\(background.name).png"
-                        let size = 64 + (copy * 7) % 24, offset = (copy * 5) % 12
+                        let size: Int, centerX: Int, centerY: Int
+                        if scattered {
+                            size = 30 + (copy * 5) % 8
+                            centerX = (copy + index) % 2 == 0 ? 24 + copy % 3 : 72 - copy % 3
+                            centerY = ((copy + index) / 2) % 2 == 0 ? 24 + copy % 2 : 72 - copy % 2
+                        } else {
+                            let offset = (copy * 5) % 12
+                            (size, centerX, centerY) = (64 + (copy * 7) % 24, 48 + offset / 2, 48 - offset / 3)
+                        }
                         let png = PNGWriter.encode(width: 96, height: 96) { x, y in
-                            inside(shape, x: x - 48 - offset / 2, y: y - 48 + offset / 3, size: size) ? color.rgb : background.rgb
+                            inside(shape, x: x - centerX, y: y - centerY, size: size) ? color.rgb : background.rgb
                         }
                         try png.write(to: images.appendingPathComponent(name))
                         let text = caption(color: color.name, shape: shape, background: background.name)
                         tokens += "\(name)#0\t\(text)\n"
                         if copy == 1 {
                             dev += name + "\n"
-                            heldBack.append((images.appendingPathComponent(name), text))
+                            heldBack.append(HeldBack(file: images.appendingPathComponent(name), caption: text,
+                                                     box: (centerX - size / 2, centerY - size / 2, centerX + size / 2, centerY + size / 2)))
                         } else {
                             train += name + "\n"
                         }

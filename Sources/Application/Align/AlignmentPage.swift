@@ -111,7 +111,7 @@ public struct AlignmentPage {
         }
         let summary = String(format: "S = %.3f over %d words (S / words = %.3f)", alignment.raw, tokens.count, alignment.normalized)
         // The stylesheet first: its pass sees only our own files, never a user's text.
-        return try HTML.fill(Self.withRegionBoxesStyle(PageTemplate.text("alignment-page.html")), [
+        return try HTML.fill(Self.withRegionBoxesStyle(PageTemplate.withPhotoPageStyle(PageTemplate.text("alignment-page.html"))), [
             "SENTENCE": HTML.escape(sentence),
             "PHOTO": "data:\(mimeType);base64,\(imageBytes.base64EncodedString())",
             "WIDTH": String(width), "HEIGHT": String(height),

@@ -13,7 +13,7 @@ public struct CaptionPipeline: Sendable {
     /// The captioner's vocabulary, tokenizer, config and features; its weights live in `decoder`.
     public let captioner: CaptionModelFile
     /// The captioner's members fused and packed for decoding, built once per loaded model.
-    public let decoder: FusedCaptionEnsemble
+    public let decoder: any StepwiseDecoder
     public let features: ImageFeatureSpec
     public let encoder: VGGEncoder
     /// How captions are chosen; the benchmarks vary the beam width on one loaded pipeline.
@@ -43,7 +43,7 @@ public struct CaptionPipeline: Sendable {
         let shippedCaptioner = ModelFiles.isShippedCaptioner(model)
         let reranks = policy.reranks(shippedCaptioner: shippedCaptioner, alignerShipped: ModelFiles.alignerIsShipped)
         let wantsAligner = reranks || (confidence && ModelFiles.alignerIsShipped)
-        var captioner: Result<(CaptionModelFile, FusedCaptionEnsemble), CaptionError>?
+        var captioner: Result<(CaptionModelFile, any StepwiseDecoder), CaptionError>?
         var encoder: Result<VGGEncoder, CaptionError>?, aligner: Result<AlignmentModelFile?, CaptionError>?
         var seconds = [Double](repeating: 0, count: 3)
         func timed<T>(_ slot: Int, _ load: () throws(CaptionError) -> T) -> Result<T, CaptionError> {
@@ -85,7 +85,7 @@ public struct CaptionPipeline: Sendable {
         try self.init(captioner: file, decoder: decoder, encoder: encoder, aligner: aligner, policy: policy, reranks: reranks)
     }
 
-    private init(captioner: CaptionModelFile, decoder: FusedCaptionEnsemble, encoder: VGGEncoder,
+    private init(captioner: CaptionModelFile, decoder: any StepwiseDecoder, encoder: VGGEncoder,
                  aligner: AlignmentModelFile?, policy: DecodingPolicy, reranks: Bool) throws(CaptionError) {
         if reranks && aligner == nil { throw .usage("--rerank", "needs an aligner (weights/aligner.safetensors)") }
         self.captioner = captioner

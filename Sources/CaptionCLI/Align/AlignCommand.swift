@@ -61,6 +61,6 @@ struct AlignCommand: ParsableCommand {
         let page = try AlignmentPage(imageName: URL(fileURLWithPath: image).lastPathComponent, photoFile: bytes, photo: photo,
                                      sentence: sentence, tokens: input.tokens, known: text.known, alignment: alignment,
                                      reading: text.reading)
-        try writeOutputFile(html, try page.html())
+        try OutputFile.write(html, try page.html())
     }
 }

@@ -129,15 +129,8 @@ struct TrainAlignerCommand: ParsableCommand {
 
     /// The captioner's word embedding `[V, E]`, if its vocabulary is exactly `vocabulary`.
     private func captionerEmbedding(_ path: String, vocabulary: Vocabulary) throws -> Tensor {
-        let file = try ModelFiles.captioner(path)
-        guard file.vocabulary == vocabulary else {
-            throw CaptionError.input(path, "the captioner's vocabulary (\(file.vocabulary.count) words) differs from the one built from "
-                        + "--split \(training.split) with --min-count \(training.minCount) (\(vocabulary.count) words); train both on the same captions")
-        }
-        guard let embedding = file.model.parameters[CaptionModel.embedName] else {
-            throw CaptionError.input(path, "the captioner has no '\(CaptionModel.embedName)' tensor")
-        }
-        return embedding
+        try ModelFiles.captionerEmbedding(path, vocabulary: vocabulary,
+                                          built: "--split \(training.split) with --min-count \(training.minCount)")
     }
 }
 extension SentenceEncoderKind: ExpressibleByArgument {}

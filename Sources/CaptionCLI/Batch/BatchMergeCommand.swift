@@ -35,7 +35,7 @@ struct BatchMergeCommand: ParsableCommand {
         } catch {
             throw CaptionError(.input, nil, "\(error)")
         }
-        try writeOutputFile(out, merge.text)
+        try OutputFile.write(out, merge.text)
         for (file, count) in zip(files, merge.counts) { emit("\(file)\t\(count)") }
         let failed = merge.records.filter(\.failed).count
         emit("merged \(merge.records.count) images (\(failed) failed) from \(files.count) files into \(out) (\(merge.format.rawValue))")

@@ -94,7 +94,7 @@ struct BatchRunCommand: ParsableCommand {
                            maxPixels: captioner.image.maxPixels, batchSize: batchSize ?? BatchRunner.defaultBatchSize,
                            jobs: jobs, quiet: quiet)
         let result = try job.run { () throws(CaptionError) in try captioner.pipeline(confidence: format == .jsonl) }
-        if let html, let report = result.report { try writeOutputFile(html, try report.html()) }
+        if let html, let report = result.report { try OutputFile.write(html, try report.html()) }
         FileHandle.standardError.write(Data(result.summary.text.utf8))
         if let writeError = result.writeError { throw CaptionError(.input, nil, "\(writeError)") }
         if result.interrupted { throw ExitCode(130) }

@@ -57,26 +57,7 @@ struct EncoderBench: ParsableCommand {
     func run() throws {
         if plan { try measurePlan() }
         let encoder = try ModelFiles.encoder(imageOptions.weights)
-        let flopsPerImage = 2 * Double(VGG16Layout.multiplyAdds(size: size))
-        var table = BenchTable(title: "caption bench encoder: VGG16 conv base, \(size)×\(size), \(Parallel.workers) cores, "
-                               + String(format: "%.1f GFLOP/image", flopsPerImage / 1e9))
-        table.add(SgemmPeak.measure())
-
-        var random = SplitMix64(seed: 1)
-        let input = Tensor(shape: [size, size, 3], data: (0..<(size * size * 3)).map { _ in Float(random.nextUnit() * 255 - 128) })
-        for (index, batch) in [1, 4].enumerated() {
-            let inputs = [Tensor](repeating: input, count: batch)
-            _ = encoder.encode(batch: inputs)
-            let seconds = BenchTable.time(runs: runs) { _ = encoder.encode(batch: inputs) }
-            let perImage = seconds / Double(batch)
-            table.add(stage: "encoder", batch: "\(batch)", runs: runs, msPerRun: perImage * 1000,
-                      perSecond: 1 / perImage, gflops: flopsPerImage / perImage / 1e9)
-            if let reference = onnxruntime?.rates[safe: index] {
-                table.add(stage: "onnxruntime (given)", batch: "\(batch)", runs: nil, msPerRun: 1000 / reference,
-                          perSecond: reference, gflops: flopsPerImage * reference / 1e9)
-                table.footer.append(String(format: "encoder / onnxruntime at batch %d: %.2f×", batch, 1 / perImage / reference))
-            }
-        }
+        let (table, input) = EncoderTimings.measure(encoder, size: size, runs: runs, onnxruntime: onnxruntime?.rates ?? [])
         emit(table)
         if layers { emit(LayerProfile.measure(encoder, input: input, runs: runs)) }
     }
@@ -105,6 +86,3 @@ struct ReferenceRates: ExpressibleByArgument {
     }
 }
 
-private extension Array {
-    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
-}

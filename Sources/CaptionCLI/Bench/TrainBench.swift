@@ -1,4 +1,5 @@
 import Application
+import Captioning
 import ArgumentParser
 import Learning
 
@@ -17,6 +18,7 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Timed training steps.") var steps = 10
     @Option(help: ArgumentHelp("PyTorch's seconds per epoch, for the ratio.", valueName: "seconds")) var pytorch: Double?
     @Flag(help: "Also time forward, backward, clipping and optimizer.") var phases = false
+    @Option(help: "The decoder trained: show-tell or attention.") var decoder: CaptionModel.DecoderKind = .showTell
 
     func validate() throws {
         guard (1...10_000).contains(steps) else { throw ValidationError("--steps: must be in 1…10000, got \(steps)") }
@@ -24,7 +26,7 @@ struct TrainBench: ParsableCommand {
     }
 
     func run() throws {
-        let benchmark = CaptionTrainingBenchmark(), result = benchmark.run(steps: steps)
+        let benchmark = CaptionTrainingBenchmark(decoder: decoder), result = benchmark.run(steps: steps)
         var table = BenchTable(title: benchmark.title, item: "step", rateItem: "cap")
         table.add(SgemmPeak.measure())
         for row in result.rows(phases: phases) {

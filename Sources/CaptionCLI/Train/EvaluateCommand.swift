@@ -51,12 +51,14 @@ struct EvaluateCaptionsCommand: ParsableCommand {
             }
             corpus.append(CaptionCorpus.Image(id: image.path, candidate: candidate, references: references))
         }
-        let scores = CaptionMetrics.score(try CaptionCorpus(corpus))
+        let scored = try CaptionCorpus(corpus), scores = CaptionMetrics.score(scored)
         if output.json {
-            emit(JSON.object([("images", .int(corpus.count))]
+            emit(JSON.object([("images", .int(corpus.count)), ("distinct_captions", .int(scored.distinctCandidates)),
+                              ("words_used", .int(scored.candidateVocabulary))]
                              + scores.entries.map { ($0.name, .double($0.points)) }).text)
         } else {
-            emit("\(corpus.count) images, \(data.captionCount) reference captions")
+            emit("\(corpus.count) images, \(data.captionCount) reference captions; the captions: "
+                 + "\(scored.distinctCandidates) distinct, \(scored.candidateVocabulary) words used")
             emit(scores)
         }
     }

@@ -31,12 +31,16 @@ struct TrainCaptionerCommand: ParsableCommand {
 
     @OptionGroup var training: TrainingOptions
 
+    @Option(help: ArgumentHelp("show-tell reads the image once, before the words; attention looks at pool5's 49 regions again at every word (Show, Attend and Tell; LSTM only).", valueName: "decoder"))
+    var decoder: CaptionModel.DecoderKind = .showTell
+    @Option(help: "With --decoder attention: weight λ of the penalty λ Σ_i (1 − Σ_t α_ti)² that asks every region to be looked at about once.")
+    var attentionPenalty: Float = 1
     @Option(help: "Recurrent cell: lstm, gru or rnn.") var cell: CellKind = .lstm
     @Option(help: "Word embedding width (also the projected image width).") var embeddingSize = 512
     @Option(help: "Recurrent state width.") var hiddenSize = 512
     @Option(help: "Drop probability on inputs and outputs of the cell.") var dropout: Float = 0.5
-    @Option(help: ArgumentHelp("How pool5's 49 cells form the image vector: mean, max or mean+max.", valueName: "pooling"))
-    var pooling: ImageFeatureSpec.Pooling = .meanMax
+    @Option(help: ArgumentHelp("How pool5's 49 cells form the image vector: mean, max or mean+max (default) for show-tell; regions (each cell, the default and only choice) for attention.", valueName: "pooling"))
+    var pooling: ImageFeatureSpec.Pooling?
     @Option(help: "Optimizer: adam or rmsprop.") var optimizer = defaults.optimizer
     @Option(help: "Training captions are cut to this many words.") var maxLength = defaults.maxLength
     @Option(help: "Beam width for the per-epoch dev captions.") var beamSize = defaults.evaluationBeamSize
@@ -49,12 +53,18 @@ struct TrainCaptionerCommand: ParsableCommand {
         guard (1...200).contains(maxLength) else { throw ValidationError("--max-length: must be in 1…200, got \(maxLength)") }
         guard (0..<1).contains(dropout) else { throw ValidationError("--dropout: must be in [0, 1), got \(dropout)") }
         guard DecodingPolicy.Limits.beamSize.contains(beamSize) else { throw ValidationError("--beam-size: must be in 1…20, got \(beamSize)") }
+        if decoder == .attention, textOnly || cell != .lstm || (pooling ?? .regions) != .regions {
+            throw ValidationError("--decoder attention: an LSTM looking at every region; leave out --text-only, --cell and --pooling")
+        }
+        if decoder == .showTell && pooling == .regions { throw ValidationError("--pooling regions: needs --decoder attention") }
+        guard (0...100).contains(attentionPenalty) else { throw ValidationError("--attention-penalty: must be in 0…100, got \(attentionPenalty)") }
     }
 
     func run() throws {
         let tokenizer = Tokenizer(mode: chars ? .characters : .words)
         let (trainData, devData) = try training.splits()
         let vocabulary = Vocabulary(counting: trainData.tokenizedCaptions(with: tokenizer), minimumCount: training.minCount)
+        let pooling = pooling ?? (decoder == .attention ? .regions : .meanMax)
         let features = textOnly ? nil : try training.features(train: trainData, dev: devData)
         let maxLength = chars ? self.maxLength * 8 : self.maxLength
         let train = CaptionTrainingSet(trainData, vocabulary: vocabulary, tokenizer: tokenizer, maxLength: maxLength,
@@ -64,7 +74,8 @@ struct TrainCaptionerCommand: ParsableCommand {
         let spec = textOnly ? nil : ImageFeatureSpec.fitted(pooling, to: train.pooledVectors)
         let config = CaptionModel.Config(vocabularySize: vocabulary.count, embeddingSize: embeddingSize,
                                          hiddenSize: hiddenSize, cell: cell, dropout: dropout,
-                                         featureSize: ImageFeatureSpec.size(of: pooling), textOnly: textOnly)
+                                         featureSize: ImageFeatureSpec.statisticsSize(of: pooling), textOnly: textOnly,
+                                         decoder: decoder, attentionPenalty: attentionPenalty)
         var options = CaptionTrainingOptions()
         options.schedule = training.schedule(.captioner)
         options.optimizer = optimizer
@@ -76,7 +87,7 @@ struct TrainCaptionerCommand: ParsableCommand {
                            outputDirectory: out, resume: training.resume)
         }
         trainer.info["train_images"] = "\(train.images.count)"
-        emit("training \(cell.rawValue) \(embeddingSize)/\(hiddenSize) on \(train.images.count) images, "
+        emit("training \(decoder == .attention ? "attention " : "")\(cell.rawValue) \(embeddingSize)/\(hiddenSize) on \(train.images.count) images, "
               + "\(train.pairs.count) captions; vocabulary \(vocabulary.count) words; "
               + "\(trainer.iterationsPerEpoch) iterations an epoch")
         try training.run(iterations: trainer.iterationsPerEpoch * options.schedule.epochs, completed: trainer.completedIterations,
@@ -87,5 +98,6 @@ struct TrainCaptionerCommand: ParsableCommand {
 }
 
 extension CellKind: ExpressibleByArgument {}
+extension CaptionModel.DecoderKind: ExpressibleByArgument {}
 extension ImageFeatureSpec.Pooling: ExpressibleByArgument {}
 extension CaptionTrainingOptions.OptimizerKind: ExpressibleByArgument {}
