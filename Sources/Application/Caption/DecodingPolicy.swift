@@ -14,7 +14,7 @@ public struct DecodingPolicy: Sendable, Equatable {
     /// Longest caption, in words (`<end>` not counted).
     public var maxLength = 20
     /// α of `score = logprob / length^α`; 0 ranks by log-probability alone.
-    public var lengthPenalty: Float = 0.5
+    public var lengthPenalty: Float = 0.2
     /// No n-gram of this many words repeats within a caption (0 = off).
     public var noRepeatNgram = 2
     /// The most likely word at each step (beam size 1).
