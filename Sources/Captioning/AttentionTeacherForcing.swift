@@ -72,14 +72,9 @@ struct AttentionTeacherForcing {
         let inputMask = dropout > 0 ? FloatBuffer(count: stepRows * e, zeroed: false) : nil
         let outputMask = dropout > 0 ? FloatBuffer(count: stepRows * e, zeroed: false) : nil
         if let inputMask, let outputMask {
-            let mask = DropoutMask(probability: dropout)
-            for i in 0..<n {
-                var rng = SplitMix64(seed: seeds[rows[i]])
-                for t in 0..<steps[i] {
-                    mask.fill(inputMask.pointer + (start[t] + i) * e, count: e, rng: &rng)
-                    mask.fill(outputMask.pointer + (start[t] + i) * e, count: e, rng: &rng)
-                }
-            }
+            DropoutMask(probability: dropout).fill(seeds: rows.map { seeds[$0] }, steps: steps, start: start,
+                                                   input: inputMask.pointer, inputWidth: e, output: outputMask.pointer,
+                                                   outputWidth: e) { t, i in start[t] + i }
         }
 
         // The group's regions `[n·L, F]`, their keys `[n·L, A]`, and the mean region `[n, F]`.

@@ -77,14 +77,9 @@ struct TeacherForcing {
         let inputMask = dropout > 0 ? FloatBuffer(count: stepRows * e, zeroed: false) : nil      // [R, E]
         let outputMask = dropout > 0 ? FloatBuffer(count: tokenCount * h, zeroed: false) : nil   // [N, H]
         if let inputMask, let outputMask {
-            let mask = DropoutMask(probability: dropout)
-            for i in 0..<n {
-                var rng = SplitMix64(seed: seeds[rows[i]])
-                for t in 0..<steps[i] {
-                    mask.fill(inputMask.pointer + (start[t] + i) * e, count: e, rng: &rng)
-                    if t >= firstScored { mask.fill(outputMask.pointer + (start[t] - firstToken + i) * h, count: h, rng: &rng) }
-                }
-            }
+            DropoutMask(probability: dropout).fill(seeds: rows.map { seeds[$0] }, steps: steps, start: start,
+                                                   input: inputMask.pointer, inputWidth: e, output: outputMask.pointer,
+                                                   outputWidth: h) { t, i in t >= firstScored ? start[t] - firstToken + i : nil }
         }
 
         // [x_t, h_{t−1}] for every step `// [R, E+H]`; h_{−1} = 0.

@@ -9,7 +9,7 @@ struct AttendCommand: ParsableCommand {
         commandName: "attend",
         abstract: "Caption a photo and show where the attention captioner looked for each word.",
         discussion: """
-        Needs a captioner trained with `--decoder attention`. Prints the caption, then for each \
+        Needs an attention captioner: the shipped one, or one trained with `--decoder attention`. Prints the caption, then for each \
         word and <end> the 7 × 7 cell it looked at most (row, column from the top left), that \
         cell's weight α and the five top cells' share (1 = one spot, 0.10 = spread evenly). \
         --html writes a self-contained page as in Show, Attend and Tell (Xu et al. 2015): per \

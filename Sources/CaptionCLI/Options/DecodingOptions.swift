@@ -6,7 +6,7 @@ import ArgumentParser
 struct DecodingOptions: ParsableArguments {
     private static let defaults = DecodingPolicy()
 
-    @Option(help: ArgumentHelp("Beams kept at each step (1–20). On Flickr8k dev, 3 gets most of the gain over 1; 5 adds 0.7 CIDEr-D for about 40% more decoding time (see README).", valueName: "k"))
+    @Option(help: ArgumentHelp("Beams kept at each step (1–20). On Flickr8k dev, 3 gets most of the gain over 1 (CIDEr-D 47.7 → 52.2); 5 and 7 add 0.4 and 0.9 for more decoding time (see README).", valueName: "k"))
     var beamSize = defaults.beamSize
 
     @Option(help: ArgumentHelp("Captions to return per image, best first (at most --beam-size).", valueName: "n"))
