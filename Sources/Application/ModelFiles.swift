@@ -79,7 +79,6 @@ public enum ModelFiles {
         try load(try resolve(path, shipped: "captioner", kind: "model")) { try CaptionModelFile.read(contentsOf: $0) }
     }
 
-    /// A trained aligner.
     /// The word embedding `[V, E]` of the captioner at `path` (an aligner's starting point),
     /// if its vocabulary is exactly `vocabulary`, which was built as `built` says.
     public static func captionerEmbedding(_ path: String, vocabulary: Vocabulary, built: String) throws(CaptionError) -> Tensor {
@@ -94,6 +93,7 @@ public enum ModelFiles {
         return embedding
     }
 
+    /// A trained aligner.
     public static func aligner(_ path: String?) throws(CaptionError) -> AlignmentModelFile {
         try load(try resolve(path, shipped: "aligner", kind: "aligner")) { try AlignmentModelFile.read(contentsOf: $0) }
     }

@@ -27,8 +27,11 @@ struct AttentionTeacherForcing {
     /// Per batch row, the seed of its dropout masks; empty when dropout is off.
     let seeds: [UInt64]
     let dropout: Float
-    /// 1 / (tokens in the whole batch): gradients are of the batch's mean loss.
-    let gradientScale: Float
+    /// Per batch row, what multiplies dL/dlogits of its tokens (see `TeacherForcing`).
+    let gradientScales: [Float]
+    /// What multiplies the attention penalty's gradient: 1 / (tokens in the whole batch), or 0
+    /// for a policy gradient, which follows the reward alone.
+    let penaltyScale: Float
 
     private static let names = [
         CaptionModel.embedName, CaptionModel.attentionKeysWeightName, CaptionModel.attentionKeysBiasName,
@@ -39,7 +42,7 @@ struct AttentionTeacherForcing {
 
     /// Runs the group forward, and backward when `backward` is set. Without backward the loss
     /// is the cross-entropy alone (perplexity); with it, the cross-entropy plus the attention
-    /// penalty, the objective the gradients are of.
+    /// penalty when `penaltyScale` ≠ 0, the objective the gradients are of.
     func run(backward: Bool) -> TeacherForcing.Result {
         withBaseAddresses(Self.names.map { model.parameters[$0]!.data }) { p in
             model.withSoftAttention { attention in
@@ -60,10 +63,12 @@ struct AttentionTeacherForcing {
         let (stepCount, active, start) = StepLayout.of(steps)
         let stepRows = start[stepCount]
         var targets = [Int](repeating: 0, count: stepRows)
+        var tokenScales = [Float](repeating: 0, count: stepRows)
         for t in 0..<stepCount {
             for i in 0..<active[t] {
                 let words = captions[rows[i]]
                 targets[start[t] + i] = t < words.count ? words[t] : CaptionModel.endToken
+                tokenScales[start[t] + i] = gradientScales[rows[i]]
             }
         }
         func inputToken(_ i: Int, _ t: Int) -> Int { t == 0 ? CaptionModel.startToken : captions[rows[i]][t - 1] }
@@ -177,7 +182,7 @@ struct AttentionTeacherForcing {
         for r in 0..<stepRows { (logits.pointer + r * v).update(from: logitsBias, count: v) }
         BLAS.gemm(m: stepRows, n: v, k: e, a: outputs, lda: e, b: logitsWeight, ldb: v, beta: 1, c: logits.pointer, ldc: v)
         let crossEntropy = SoftmaxCrossEntropy.loss(logits.pointer, rows: stepRows, width: v, targets: targets,
-                                                    gradientScale: backward ? gradientScale : nil)
+                                                    gradientScales: backward ? tokenScales : nil)
         guard backward else { return TeacherForcing.Result(lossSum: crossEntropy, gradients: [:]) }
 
         // The doubly stochastic penalty λ Σ_i (1 − Σ_t α_ti)² per caption, and dλ(…)/dα_ti.
@@ -188,12 +193,12 @@ struct AttentionTeacherForcing {
         }
         var penaltySum: Double = 0
         for k in 0..<(n * l) { penaltySum += Double(penalty) * Double(1 - coverage.pointer[k]) * Double(1 - coverage.pointer[k]) }
-        let dAlphaPenalty = penalty > 0 ? FloatBuffer(count: stepRows * l, zeroed: false) : nil
+        let dAlphaPenalty = penalty * penaltyScale != 0 ? FloatBuffer(count: stepRows * l, zeroed: false) : nil
         if let dAlphaPenalty {
             for t in 0..<stepCount {
                 for i in 0..<active[t] {
                     for j in 0..<l {
-                        dAlphaPenalty.pointer[(start[t] + i) * l + j] = -2 * penalty * gradientScale * (1 - coverage.pointer[i * l + j])
+                        dAlphaPenalty.pointer[(start[t] + i) * l + j] = -2 * penalty * penaltyScale * (1 - coverage.pointer[i * l + j])
                     }
                 }
             }
@@ -324,7 +329,7 @@ struct AttentionTeacherForcing {
             CaptionModel.logitsWeightName: Tensor(shape: [e, v], data: dLogitsWeight),
             CaptionModel.logitsBiasName: Tensor(shape: [v], data: dLogitsBias),
         ]
-        return TeacherForcing.Result(lossSum: crossEntropy + penaltySum, gradients: gradients)
+        return TeacherForcing.Result(lossSum: crossEntropy + (penaltyScale != 0 ? penaltySum : 0), gradients: gradients)
     }
 
     /// x = tanh x in place, eight at a time.

@@ -30,6 +30,31 @@ extension CaptionModel {
         return (Float(lossSum / Double(tokens)), gradients, tokens)
     }
 
+    /// The REINFORCE gradient of self-critical training: over B sampled captions y_b, each with
+    /// its advantage A_b = reward − baseline,
+    ///
+    ///     ∇L = −(1/B) Σ_b A_b Σ_{k=1}^{L_b+1} ∇ log p(y_{b,k} | y_{b,<k}, image_b)
+    ///
+    /// the teacher-forcing gradient of −log p with each caption's tokens weighted by A_b / B
+    /// instead of 1 / N. No dropout (the gradient is of the policy that drew the samples) and no attention
+    /// penalty (the reward alone is followed).
+    ///
+    /// - Parameters:
+    ///   - features: image vectors `// [B, F]`, one row per caption (repeat an image's row for
+    ///     each of its samples).
+    ///   - captions: the B sampled captions as word ids, without `<start>` or `<end>`.
+    ///   - advantages: A_b per caption; all 0 gives all-zero gradients.
+    /// - Returns: gradients by parameter name, and −(1/B) Σ_b Σ_k log p(y_{b,k}), the samples' mean
+    ///   negative log-likelihood.
+    public func policyGradient(features: Tensor?, captions: [[Int]], advantages: [Float],
+                               workers: Int = Parallel.workers) -> (gradients: [String: Tensor], negativeLogLikelihood: Float) {
+        precondition(advantages.count == captions.count, "one advantage per caption")
+        let scales = advantages.map { $0 / Float(captions.count) }
+        let (lossSum, _, gradients) = run(features: features, captions: captions, seeds: [], dropout: 0, backward: true,
+                                          workers: workers, scales: scales)
+        return (gradients, Float(lossSum / Double(captions.count)))
+    }
+
     /// Mean cross-entropy without dropout or gradients (validation, perplexity = e^loss).
     public func loss(features: Tensor?, captions: [[Int]],
                      workers: Int = Parallel.workers) -> (loss: Float, tokens: Int) {
@@ -38,8 +63,10 @@ extension CaptionModel {
         return (Float(lossSum / Double(tokens)), tokens)
     }
 
+    /// `scales` are `TeacherForcing.gradientScales`; nil for the mean loss (1 / N each, with the
+    /// attention penalty).
     private func run(features: Tensor?, captions paddedCaptions: [[Int]], seeds: [UInt64], dropout: Float,
-                     backward: Bool, workers: Int) -> (Double, Int, [String: Tensor]) {
+                     backward: Bool, workers: Int, scales: [Float]? = nil) -> (Double, Int, [String: Tensor]) {
         let captions: [[Int]] = paddedCaptions.map { Array($0.prefix { $0 != Self.endToken }) }
         let batch = captions.count
         precondition(batch > 0, "empty minibatch")
@@ -56,16 +83,18 @@ extension CaptionModel {
         }
         let groupCount = max(1, min(workers, batch))
         let cell = self.cell
-        let scale = 1 / Float(tokens)
+        let meanLoss = scales == nil
+        let gradientScales = scales ?? Array(repeating: 1 / Float(tokens), count: batch)
         let groupFeatures: Tensor? = config.textOnly ? nil : features
         let groupRows: [[Int]] = (0..<groupCount).map { g in stride(from: g, to: batch, by: groupCount).map { order[$0] } }
         func run(group rows: [Int]) -> TeacherForcing.Result {
             if config.decoder == .attention {
                 return AttentionTeacherForcing(model: self, rows: rows, captions: captions, features: features!, seeds: seeds,
-                                               dropout: dropout, gradientScale: scale).run(backward: backward)
+                                               dropout: dropout, gradientScales: gradientScales,
+                                               penaltyScale: meanLoss ? 1 / Float(tokens) : 0).run(backward: backward)
             }
             return TeacherForcing(model: self, cell: cell, rows: rows, captions: captions, features: groupFeatures,
-                                  seeds: seeds, dropout: dropout, gradientScale: scale).run(backward: backward)
+                                  seeds: seeds, dropout: dropout, gradientScales: gradientScales).run(backward: backward)
         }
 
         var results = [TeacherForcing.Result](repeating: .init(lossSum: 0, gradients: [:]), count: groupCount)

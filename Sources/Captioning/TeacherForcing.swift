@@ -28,8 +28,9 @@ struct TeacherForcing {
     /// Per batch row, the seed of its dropout masks; empty when dropout is off.
     let seeds: [UInt64]
     let dropout: Float
-    /// Multiplies dL/dlogits: 1 / (tokens in the whole batch), so gradients are of the mean loss.
-    let gradientScale: Float
+    /// Per batch row, what multiplies dL/dlogits of its tokens: 1 / (tokens in the whole batch)
+    /// for the gradient of the mean loss, A_b / B for a policy gradient (`CaptionModel.policyGradient`).
+    let gradientScales: [Float]
 
     struct Result {
         /// −Σ log p(target) over this group's tokens.
@@ -62,10 +63,12 @@ struct TeacherForcing {
         // The scored steps' rows are the last N: token row = step row − firstToken.
         let firstToken = start[firstScored], tokenCount = stepRows - firstToken
         var targets = [Int](repeating: 0, count: tokenCount)
+        var tokenScales = [Float](repeating: 0, count: tokenCount)
         for t in firstScored..<stepCount {
             for i in 0..<active[t] {
                 let words = captions[rows[i]], k = t - firstScored
                 targets[start[t] - firstToken + i] = k < words.count ? words[k] : CaptionModel.endToken
+                tokenScales[start[t] - firstToken + i] = gradientScales[rows[i]]
             }
         }
         func inputToken(_ i: Int, _ t: Int) -> Int {
@@ -149,7 +152,7 @@ struct TeacherForcing {
         BLAS.gemm(m: tokenCount, n: v, k: h, a: outputs, lda: h, b: logitsWeight, ldb: v,
                   beta: 1, c: logits.pointer, ldc: v)
         let lossSum = SoftmaxCrossEntropy.loss(logits.pointer, rows: tokenCount, width: v, targets: targets,
-                                               gradientScale: backward ? gradientScale : nil)
+                                               gradientScales: backward ? tokenScales : nil)
         guard backward else { return Result(lossSum: lossSum, gradients: [:]) }
 
         // Backward: output layer.

@@ -44,10 +44,15 @@ public struct CaptionEvaluator {
 
     /// Corpus BLEU-1..4, ROUGE-L and CIDEr-D of `search`'s captions against `set`'s references.
     public func scores(_ set: CaptionTrainingSet, search: BeamSearch) throws -> MetricScores {
+        CaptionMetrics.score(try corpus(set, search: search))
+    }
+
+    /// `search`'s caption of every image of `set` beside its references.
+    public func corpus(_ set: CaptionTrainingSet, search: BeamSearch) throws -> CaptionCorpus {
         let candidates = captions(set, search: search)
-        return try CaptionMetrics.score(CaptionCorpus(set.images.indices.map { index in
+        return try CaptionCorpus(set.images.indices.map { index in
             CaptionCorpus.Image(id: set.images[index].path, candidate: candidates[index], references: set.references[index])
-        }))
+        })
     }
 }
 

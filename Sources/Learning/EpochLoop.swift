@@ -29,6 +29,16 @@ protocol EpochTraining: Trainer {
     var reportFacts: [TrainingReport.Fact] { get }
     /// An evaluation's figures as the report page plots them, one plot a distinct `plot` name.
     func reportFigures(_ evaluation: Evaluation) -> [TrainingReport.Figure]
+    /// What `step` returns, when not the training loss (the report page's name for it).
+    var iterationFigure: String? { get }
+    /// Whether the model it starts from is scored first, as "epoch 0", and kept unless an epoch
+    /// beats it (fine-tuning, which must never leave a worse model than it was given).
+    var evaluatesStart: Bool { get }
+}
+
+extension EpochTraining {
+    var iterationFigure: String? { nil }
+    var evaluatesStart: Bool { false }
 }
 
 /// The loop both trainers run, written once: epochs of minibatches under a step-decayed
@@ -70,6 +80,9 @@ struct EpochLoop {
                                                report: (Training.Report) -> Void) throws {
         describeReport(training)
         try self.report.write(to: training.outputDirectory)
+        if training.evaluatesStart && state.epoch == 0 && state.batchInEpoch == 0 && state.bestScore == nil {
+            report(try evaluateStart(training))
+        }
         while state.epoch < schedule.epochs {
             let start = Date()
             let batches = training.batches(epoch: state.epoch)
@@ -109,6 +122,19 @@ struct EpochLoop {
         return training.report(evaluation, epoch: state.epoch, trainLoss: trainLoss, seconds: seconds, isBest: isBest)
     }
 
+    /// Scores the model the run starts from as epoch 0, the best so far: its figures are the
+    /// page's first points, and it is the model kept if no epoch beats it.
+    private mutating func evaluateStart<Training: EpochTraining>(_ training: Training) throws -> Training.Report {
+        let start = Date()
+        let (score, evaluation) = try training.evaluate()
+        let seconds = Date().timeIntervalSince(start)
+        state.bestScore = score
+        try training.saveBest(evaluation, state: state)
+        report.addEpoch(0, figures: training.reportFigures(evaluation), trainLoss: .nan, seconds: seconds, isBest: true)
+        try checkpoint(training)
+        return training.report(evaluation, epoch: 0, trainLoss: .nan, seconds: seconds, isBest: true)
+    }
+
     /// The checkpoint, then the report page as of the same iteration (so a resume from this
     /// checkpoint finds the history up to it).
     private func checkpoint<Training: EpochTraining>(_ training: Training) throws {
@@ -121,6 +147,7 @@ struct EpochLoop {
     /// that resumed it.
     private mutating func describeReport<Training: EpochTraining>(_ training: Training) {
         report.title = "\(training.reportKind) training: \(training.outputDirectory.lastPathComponent)"
+        report.iterationFigure = training.iterationFigure
         report.plannedEpochs = schedule.epochs
         report.plannedIterations = totalIterations
         var facts = [TrainingReport.Fact("folder", training.outputDirectory.path)]

@@ -66,6 +66,11 @@ public struct TrainingReport: Codable, Sendable, Equatable {
     public var plannedIterations = 0
     /// Remarks printed under the facts (e.g. that history before a resume was lost).
     public var notes: [String] = []
+    /// What each iteration records, when not the training loss: self-critical training records
+    /// its samples' mean reward. Set at every start, like `title`.
+    public var iterationFigure: String?
+    /// The per-iteration figure's name on the page.
+    var iterationFigureName: String { iterationFigure ?? "training loss" }
     public private(set) var loss: LossHistory
     public private(set) var epochs: [Epoch] = []
 

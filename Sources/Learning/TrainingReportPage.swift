@@ -11,6 +11,7 @@ extension TrainingReport {
             "SUMMARY": HTML.escape(summary(updated: updated)),
             "FACTS": factRows,
             "NOTES": notes.map { "<p class=\"note\">\(HTML.escape($0))</p>" }.joined(separator: "\n"),
+            "LOSS_HEADING": HTML.escape(iterationFigureName.prefix(1).uppercased() + iterationFigureName.dropFirst()),
             "LOSS_PLOT": lossPlot.svg(),
             "LOSS_NOTE": HTML.escape(lossNote),
             "EPOCH_PLOTS": epochPlots,
@@ -58,10 +59,12 @@ extension TrainingReport {
         var series = [SVGLinePlot.Series(name: perIteration, points: loss.points, color: SVGLinePlot.palette[0])]
         if !epochs.isEmpty {
             let starts = [0] + epochs.dropLast().map(\.lastIteration)
-            let means = zip(starts, epochs).map { start, epoch in (Double(start + 1 + epoch.lastIteration) / 2, epoch.trainLoss) }
+            let means = zip(starts, epochs).filter { $1.trainLoss.isFinite }.map { start, epoch in
+                (Double(start + 1 + epoch.lastIteration) / 2, epoch.trainLoss)
+            }
             series.append(SVGLinePlot.Series(name: "epoch mean", points: means, color: SVGLinePlot.palette[1]))
         }
-        var plot = SVGLinePlot(series: series, xLabel: "iteration", yLabel: "training loss")
+        var plot = SVGLinePlot(series: series, xLabel: "iteration", yLabel: iterationFigureName)
         plot.drawsYLabel = false  // the section heading says it
         plot.width = 1140
         plot.height = 300
@@ -71,7 +74,7 @@ extension TrainingReport {
     var lossNote: String {
         var note = loss.iterationsPerPoint == 1
             ? "One point per iteration."
-            : "Each point is the mean loss of \(loss.iterationsPerPoint) iterations, so the page stays small "
+            : "Each point is the mean of \(loss.iterationsPerPoint) iterations, so the page stays small "
                 + "(at most \(Self.grouped(loss.maximumPoints)) points)."
         if loss.nonFiniteCount > 0 {
             let count = loss.nonFiniteCount
@@ -116,7 +119,7 @@ extension TrainingReport {
     var epochTable: String {
         guard !epochs.isEmpty else { return "" }
         let plots = plotSeries
-        var top = "<tr><th rowspan=\"2\">epoch</th><th rowspan=\"2\">train loss</th>"
+        var top = "<tr><th rowspan=\"2\">epoch</th><th rowspan=\"2\">\(HTML.escape(iterationFigureName))</th>"
         var second = ""
         for plot in plots {
             if plot.series == [plot.plot] {
@@ -131,7 +134,10 @@ extension TrainingReport {
         let best = bestEpoch?.epoch
         for epoch in epochs {
             var row = epoch.epoch == best ? "<tr class=\"best\">" : "<tr>"
-            row += "<td>\(epoch.epoch)\(epoch.epoch == best ? " (best)" : "")</td><td>\(String(format: "%.3f", epoch.trainLoss))</td>"
+            // Epoch 0 is the model a fine-tuning run starts from: scored, never trained.
+            let name = epoch.epoch == 0 ? "start" : "\(epoch.epoch)"
+            let trained = epoch.trainLoss.isFinite ? String(format: "%.3f", epoch.trainLoss) : "—"
+            row += "<td>\(name)\(epoch.epoch == best ? " (best)" : "")</td><td>\(trained)</td>"
             for plot in plots {
                 for name in plot.series {
                     let value = epoch.figures.first { $0.plot == plot.plot && $0.series == name }?.value
@@ -203,7 +209,7 @@ extension TrainingReport {
     {{FACTS}}
     </table>
     {{NOTES}}
-    <h2>Training loss</h2>
+    <h2>{{LOSS_HEADING}}</h2>
     <figure>
     {{LOSS_PLOT}}
     </figure>

@@ -76,4 +76,30 @@ struct SamplerTests {
             #expect(caption.score == caption.logProbability)
         }
     }
+
+    @Test("Decoding many images at once gives each its own greedy caption; K samples an image, reproducibly")
+    func batchedDecoding() {
+        let models = (UInt64(0)..<4).map { BeamSearchTests.tinyModel(seed: $0) }
+        let model = models[0].0
+        let features: [Tensor?] = models.map { $0.1 }
+        let sampler = Sampler(maxLength: 6)
+        let together = sampler.greedy(model, features: features)
+        for (feature, caption) in zip(features, together) {
+            let alone = sampler.greedy(model, feature: feature)
+            #expect(caption.words == alone.words)
+            #expect(zip(caption.tokenLogProbabilities, alone.tokenLogProbabilities).allSatisfy { abs($0 - $1) < 1e-5 })
+        }
+        var a = SplitMix64(seed: 4), b = SplitMix64(seed: 4)
+        let first = sampler.sample(model, features: features, count: 3, rng: &a)
+        #expect(first.count == 4 && first.allSatisfy { $0.count == 3 })
+        #expect(first == sampler.sample(model, features: features, count: 3, rng: &b))
+        #expect(Set(first.flatMap { $0.map(\.words) }).count > 2, "samples should vary")
+        // Each sample's reported log-probabilities are the model's own for its words.
+        for (feature, captions) in zip(features, first) {
+            for caption in captions {
+                let expected = model.logProbabilities(of: caption.words, feature: feature, finished: caption.finished)
+                #expect(zip(caption.tokenLogProbabilities, expected).allSatisfy { abs($0 - $1) < 1e-5 })
+            }
+        }
+    }
 }

@@ -86,7 +86,7 @@ struct TrainingReportTests {
         #expect(report.loss.points.last?.x == Double(99_969 + 100_000) / 2)
         let html = report.html()
         #expect(html.utf8.count < 150_000, "\(html.utf8.count) bytes")
-        #expect(html.contains("Each point is the mean loss of 64 iterations"))
+        #expect(html.contains("Each point is the mean of 64 iterations"))
     }
 
     static func twoEpochReport() -> TrainingReport {
@@ -118,6 +118,26 @@ struct TrainingReportTests {
         let lost = TrainingReport.resumed(from: folder.appendingPathComponent("elsewhere"), iterations: 30, epochs: 3)
         #expect(lost.loss.lastIteration == 30 && lost.loss.points.isEmpty)
         #expect(lost.notes.count == 1 && lost.notes[0].contains("without the earlier history"))
+    }
+
+    @Test("A fine-tuning run: its start is the untrained row 'start', and the iteration figure is named")
+    func fineTuningStart() throws {
+        var report = TrainingReport()
+        report.iterationFigure = "mean reward of the samples (CIDEr-D)"
+        report.addEpoch(0, figures: [.init("CIDEr-D (%)", 45)], trainLoss: .nan, seconds: 20, isBest: true)
+        for iteration in 1...4 { report.addIteration(iteration, loss: 0.4 + Float(iteration) / 100) }
+        report.addEpoch(1, figures: [.init("CIDEr-D (%)", 47)], trainLoss: 0.43, seconds: 300, isBest: true)
+        let html = report.html()
+        #expect(html.contains("<h2>Mean reward of the samples (CIDEr-D)</h2>"))
+        #expect(html.contains("<td>start</td><td>—</td>"))
+        #expect(html.contains("<td>1 (best)</td><td>0.430</td>"))
+        #expect(!html.contains("training loss") && !html.contains("NaN"))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try report.write(to: folder)
+        let read = try TrainingReport.read(from: folder)
+        #expect(read.epochs[0].trainLoss.isNaN && read.iterationFigure == report.iterationFigure)
     }
 
     @Test("A resume cut drops the down-sampled point that straddles the checkpoint")

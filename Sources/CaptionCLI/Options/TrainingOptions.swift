@@ -122,9 +122,10 @@ struct TrainingOptions: ParsableArguments {
     }
 
     /// Runs a trainer's epochs with a progress bar (`iterations` in all, `completed` of them
-    /// done before a resume), printing each epoch's report, then where the best model is.
+    /// done before a resume), printing each epoch's report, then where the best model is. The
+    /// bar shows each iteration's `figure`.
     func run<Report: CustomStringConvertible>(
-        iterations: Int, completed: Int, modelURL: URL, outputFolder: String,
+        iterations: Int, completed: Int, modelURL: URL, outputFolder: String, figure: String = "loss",
         _ train: (_ progress: (Int, Float) -> Void, _ report: (Report) -> Void) throws -> Void
     ) throws {
         let progress = ProgressBar(total: iterations, unit: "it", quiet: quiet)
@@ -133,7 +134,7 @@ struct TrainingOptions: ParsableArguments {
         defer { progress.finish() }
         do {
             try train({ iteration, loss in
-                progress.advance(by: iteration - progress.done, note: String(format: "loss %.3f", loss))
+                progress.advance(by: iteration - progress.done, note: String(format: "\(figure) %.3f", loss))
             }, { report in
                 progress.finish()
                 emit(report)

@@ -3,6 +3,7 @@ import Text
 import ArgumentParser
 import Captioning
 import Datasets
+import Encoder
 import Learning
 
 /// `caption train captioner`: the Show-and-Tell decoder on cached VGG16 features.
@@ -46,6 +47,14 @@ struct TrainCaptionerCommand: ParsableCommand {
     @Option(help: "Beam width for the per-epoch dev captions.") var beamSize = defaults.evaluationBeamSize
     @Flag(help: "Train a language model on the captions alone, with no image.") var textOnly = false
     @Flag(help: "With --text-only: model characters instead of words.") var chars = false
+    @Flag(help: "Fine-tune the captioner of --from on its own sampled captions, rewarded by their CIDEr-D (self-critical training); the model's settings come from it.")
+    var selfCritical = false
+    @Option(help: ArgumentHelp("With --self-critical: the run folder (or model file) to start from.", valueName: "run"))
+    var from: String?
+    @Option(help: ArgumentHelp("With --self-critical: compare each sample's reward with the greedy caption's, or with the mean of the image's other samples (default).", valueName: "baseline"))
+    var baseline: SelfCriticalOptions.Baseline?
+    @Option(help: ArgumentHelp("With --self-critical: captions sampled per image (default: 5).", valueName: "k"))
+    var samples: Int?
 
     func validate() throws {
         if chars && !textOnly { throw ValidationError("--chars needs --text-only (captions are made of words)") }
@@ -58,9 +67,16 @@ struct TrainCaptionerCommand: ParsableCommand {
         }
         if decoder == .showTell && pooling == .regions { throw ValidationError("--pooling regions: needs --decoder attention") }
         guard (0...100).contains(attentionPenalty) else { throw ValidationError("--attention-penalty: must be in 0…100, got \(attentionPenalty)") }
+        if selfCritical != (from != nil) { throw ValidationError("--self-critical and --from go together: --self-critical --from RUN") }
+        if !selfCritical && (baseline != nil || samples != nil) { throw ValidationError("--baseline and --samples need --self-critical") }
+        if selfCritical && textOnly { throw ValidationError("--self-critical: rewards captions of images; leave out --text-only") }
+        if let samples, !(1...64).contains(samples) || (samples == 1 && baseline != .greedy) {
+            throw ValidationError("--samples: must be in 1…64 (2 or more unless --baseline greedy), got \(samples)")
+        }
     }
 
     func run() throws {
+        if let from { return try fineTune(from: from) }
         let tokenizer = Tokenizer(mode: chars ? .characters : .words)
         let (trainData, devData) = try training.splits()
         let vocabulary = Vocabulary(counting: trainData.tokenizedCaptions(with: tokenizer), minimumCount: training.minCount)
@@ -97,7 +113,39 @@ struct TrainCaptionerCommand: ParsableCommand {
     }
 }
 
+extension TrainCaptionerCommand {
+    /// `--self-critical --from RUN`: the run's model, vocabulary and features, fine-tuned.
+    private func fineTune(from: String) throws {
+        let start = try ModelFiles.captioner(from)
+        guard let pooling = start.features?.pooling else { throw CaptionError(.input, from, "a language model has no images to caption") }
+        let (trainData, devData) = try training.splits()
+        let features = try training.features(train: trainData, dev: devData)
+        func encoded(_ data: CaptionDataset, _ features: [EncoderFeatures]) -> CaptionTrainingSet {
+            CaptionTrainingSet(data, vocabulary: start.vocabulary, tokenizer: start.tokenizer, maxLength: maxLength,
+                               features: features, pooling: pooling)
+        }
+        let (train, dev) = (encoded(trainData, features.train), encoded(devData, features.dev))
+        var options = SelfCriticalOptions()
+        options.schedule = training.schedule(.selfCritical)
+        options.baseline = baseline ?? options.baseline
+        options.samples = samples ?? options.samples
+        options.maxLength = maxLength + 4
+        options.evaluationBeamSize = beamSize
+        let (trainer, out) = try training.trainer(defaultOut: "runs/self-critical") { out in
+            try SelfCriticalTrainer(start: start, options: options, train: train, dev: dev, outputDirectory: out,
+                                    resume: training.resume)
+        }
+        emit("self-critical training from \(from) on \(train.images.count) images: \(options.samples) samples an image, "
+             + "baseline \(options.baseline.rawValue); \(trainer.iterationsPerEpoch) iterations an epoch")
+        try training.run(iterations: trainer.iterationsPerEpoch * options.schedule.epochs, completed: trainer.completedIterations,
+                         modelURL: trainer.modelURL, outputFolder: out, figure: "reward") { progress, report in
+            try trainer.run(progress: progress, report: report)
+        }
+    }
+}
+
 extension CellKind: ExpressibleByArgument {}
+extension SelfCriticalOptions.Baseline: ExpressibleByArgument {}
 extension CaptionModel.DecoderKind: ExpressibleByArgument {}
 extension ImageFeatureSpec.Pooling: ExpressibleByArgument {}
 extension CaptionTrainingOptions.OptimizerKind: ExpressibleByArgument {}
