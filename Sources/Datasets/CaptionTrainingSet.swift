@@ -37,6 +37,12 @@ public struct CaptionTrainingSet: Sendable {
         pooledVectors = features?.map { ImageFeatureSpec.pooled($0.pool5, pooling) } ?? []
     }
 
+    /// `dataset` encoded as `captioner` reads it: its vocabulary, tokenizer and pooling.
+    public init(_ dataset: CaptionDataset, for captioner: CaptionModelFile, maxLength: Int, features: [EncoderFeatures]?) {
+        self.init(dataset, vocabulary: captioner.vocabulary, tokenizer: captioner.tokenizer, maxLength: maxLength,
+                  features: features, pooling: captioner.features?.pooling ?? .mean)
+    }
+
     /// The standardized feature rows of `imageIndices`, `[B, size]`.
     public func featureBatch(_ imageIndices: [Int], spec: ImageFeatureSpec) -> Tensor {
         var data = [Float]()

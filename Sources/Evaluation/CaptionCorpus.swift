@@ -79,6 +79,14 @@ extension CaptionCorpus {
     public var distinctCandidates: Int { Set(images.map(\.candidate)).count }
     /// How many different words the candidates use.
     public var candidateVocabulary: Int { Set(images.flatMap(\.candidate)).count }
+    /// How many candidates stop on a word that cannot end an English sentence ("… with a",
+    /// "… in the"): the stock ending metric-tuned captioners drift to, which CIDEr-D's n-grams
+    /// barely punish.
+    public var danglingCandidates: Int { images.filter { Self.danglingWords.contains($0.candidate.last ?? "") }.count }
+
+    /// Articles, prepositions and conjunctions (lowercase, as the tokenizer leaves them).
+    static let danglingWords: Set<String> = ["a", "an", "the", "with", "of", "in", "on", "at", "to", "for", "and",
+                                               "or", "from", "by", "into", "near", "his", "her", "their", "its"]
 }
 
 public enum CaptionCorpusError: Error, Equatable, CustomStringConvertible {

@@ -88,15 +88,12 @@ public final class AlignmentTrainer: Trainer {
         }
     }
 
-    /// Minibatches over all epochs.
     public var totalIterations: Int { loop.totalIterations }
-    /// Minibatches done so far (also after a resume).
     public var completedIterations: Int { loop.completedIterations }
     /// The epochs already finished.
     public var completedEpochs: Int { loop.state.epoch }
 
-    /// Runs the remaining epochs. `progress(iteration, loss)` after every minibatch (loss per
-    /// pair), `report` after every epoch.
+    /// The loss `progress` gets is per pair.
     public func run(progress: (Int, Float) -> Void, report: (AlignmentEpochReport) -> Void) throws {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         try loop.run(self, progress: progress, report: report)

@@ -97,10 +97,9 @@ public final class CaptionTrainer: Trainer {
     }
 
     public var iterationsPerEpoch: Int { loop.batchCounts.first ?? 0 }
+    public var totalIterations: Int { loop.totalIterations }
     public var completedIterations: Int { loop.completedIterations }
 
-    /// Runs the remaining epochs. `progress(iteration, loss)` after every minibatch,
-    /// `report` after every epoch.
     public func run(progress: (Int, Float) -> Void, report: (EpochReport) -> Void) throws {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         try loop.run(self, progress: progress, report: report)

@@ -67,12 +67,8 @@ public final class SelfCriticalTrainer: Trainer {
     ///   - train, dev: the splits, encoded with `start`'s vocabulary and features.
     public init(start: CaptionModelFile, options: SelfCriticalOptions, train: CaptionTrainingSet, dev: CaptionTrainingSet,
                 outputDirectory: URL, resume: Bool) throws {
-        guard start.ensemble.isEmpty else {
-            throw TrainingError("it is an ensemble of \(start.ensemble.count + 1) models: fine-tune each member's run on its own")
-        }
-        guard let features = start.features, !start.model.config.textOnly else {
-            throw TrainingError("it is a language model: self-critical training needs a captioner (images to caption)")
-        }
+        try Self.check(start)
+        let features = start.features!
         precondition(options.samples >= 1 && (options.baseline == .greedy || options.samples >= 2),
                      "the mean of the other samples needs at least two samples")
         self.options = options
@@ -87,8 +83,8 @@ public final class SelfCriticalTrainer: Trainer {
         optimizer = Adam(learningRate: options.schedule.learningRate)
         let perEpoch = (train.images.count + options.schedule.batchSize - 1) / options.schedule.batchSize
         loop = EpochLoop(schedule: options.schedule, batchCounts: Array(repeating: perEpoch, count: options.schedule.epochs))
-        info = start.info.filter { !["epoch", "training_seconds", "dev_perplexity", "dev_scores", "command"].contains($0.key) }
-        info["start_command"] = start.info["command"]
+        // The start's recipe and figures stay in the model file, as start_command, start_epoch, …
+        for (key, value) in start.info { info[key == "train_images" ? key : "start_\(key)"] = value }
         if resume {
             let saved = try TrainingCheckpoint.read(from: checkpointURL, format: Self.checkpointFormat, expecting: model.config)
             model = try CaptionModel(config: model.config, parameters: saved.parameters)
@@ -97,11 +93,23 @@ public final class SelfCriticalTrainer: Trainer {
         }
     }
 
-    public var iterationsPerEpoch: Int { loop.batchCounts.first ?? 0 }
-    public var completedIterations: Int { loop.completedIterations }
+    /// Throws unless `start` can be fine-tuned: one captioner, not an ensemble or a language model.
+    public static func check(_ start: CaptionModelFile) throws {
+        guard start.ensemble.isEmpty else {
+            throw TrainingError("it is an ensemble of \(start.ensemble.count + 1) models: fine-tune each member's run on its own")
+        }
+        guard start.features != nil, !start.model.config.textOnly else {
+            throw TrainingError("it is a language model: self-critical training needs a captioner (images to caption)")
+        }
+    }
 
-    /// Runs the remaining epochs (first scoring the start, on a fresh run). `progress(iteration,
-    /// mean reward)` after every minibatch, `report` after the start's scores and every epoch.
+    public var iterationsPerEpoch: Int { loop.batchCounts.first ?? 0 }
+    public var totalIterations: Int { loop.totalIterations }
+    public var completedIterations: Int { loop.completedIterations }
+    public var iterationName: String { "reward" }
+
+    /// Runs the remaining epochs, first scoring the start on a fresh run (`report` then comes
+    /// once more). `progress` gets each minibatch's mean sample reward.
     public func run(progress: (Int, Float) -> Void, report: (SelfCriticalReport) -> Void) throws {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         try loop.run(self, progress: progress, report: report)
@@ -132,9 +140,9 @@ public struct SelfCriticalReport: Sendable, CustomStringConvertible {
     public var description: String {
         let s = evaluation.scores
         var line = epoch == 0 ? "start  " : String(format: "epoch %d  sample reward %.3f  ", epoch, meanReward)
-        line += String(format: "dev perplexity %.2f  BLEU-4 %.1f  CIDEr %.1f  %d distinct captions, %d words  %.0fs",
+        line += String(format: "dev perplexity %.2f  BLEU-4 %.1f  CIDEr %.1f  %d distinct captions, %d words, %d dangling  %.0fs",
                        evaluation.perplexity, s.bleu4 * 100, s.ciderD * 100, evaluation.distinctCaptions,
-                       evaluation.wordsUsed, seconds)
+                       evaluation.wordsUsed, evaluation.danglingCaptions, seconds)
         return line + (isBest ? "  (best)" : "")
     }
 }
@@ -146,6 +154,8 @@ public struct SelfCriticalEvaluation: Sendable {
     public var scores: MetricScores
     public var distinctCaptions: Int
     public var wordsUsed: Int
+    /// Captions ending on "a", "with", … (`CaptionCorpus.danglingCandidates`).
+    public var danglingCaptions: Int
 }
 
 extension TrainingSchedule {
@@ -210,7 +220,8 @@ extension SelfCriticalTrainer: EpochTraining {
         let corpus = try evaluator.corpus(dev, search: search)
         let evaluation = SelfCriticalEvaluation(
             perplexity: evaluator.perplexity(dev, batchSize: 100), scores: CaptionMetrics.score(corpus),
-            distinctCaptions: corpus.distinctCandidates, wordsUsed: corpus.candidateVocabulary)
+            distinctCaptions: corpus.distinctCandidates, wordsUsed: corpus.candidateVocabulary,
+            danglingCaptions: corpus.danglingCandidates)
         return (evaluation.scores.ciderD, evaluation)
     }
 
@@ -254,6 +265,7 @@ extension SelfCriticalTrainer: EpochTraining {
          TrainingReport.Figure("BLEU-4 (%)", evaluation.scores.bleu4 * 100),
          TrainingReport.Figure("distinct captions", Double(evaluation.distinctCaptions)),
          TrainingReport.Figure("words used", Double(evaluation.wordsUsed)),
+         TrainingReport.Figure("captions ending on \"a\", \"with\"…", Double(evaluation.danglingCaptions)),
          TrainingReport.Figure("perplexity", Double(evaluation.perplexity))]
     }
 }

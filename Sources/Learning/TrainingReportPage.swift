@@ -44,9 +44,11 @@ extension TrainingReport {
             }
             rows.append(Fact("best epoch", (["\(best.epoch)"] + figures).joined(separator: " · ")))
         }
-        if !epochs.isEmpty {
-            let total = epochs.map(\.seconds).reduce(0, +)
-            rows.append(Fact("time", String(format: "%.0f s an epoch on average, %.0f s in all", total / Double(epochs.count), total)))
+        // Epoch 0, a fine-tuning run's scored start, trained nothing: it is not an epoch's time.
+        let trained = epochs.filter { $0.epoch > 0 }
+        if !trained.isEmpty {
+            let total = trained.map(\.seconds).reduce(0, +)
+            rows.append(Fact("time", String(format: "%.0f s an epoch on average, %.0f s in all", total / Double(trained.count), total)))
         }
         return rows.map { "<tr><th>\(HTML.escape($0.name))</th><td>\(HTML.escape($0.value))</td></tr>" }
             .joined(separator: "\n")

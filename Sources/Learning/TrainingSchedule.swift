@@ -55,9 +55,21 @@ public protocol Trainer: AnyObject {
     var outputDirectory: URL { get }
     /// Facts stored in the model file's `info.*` (the training command, data sizes, …).
     var info: [String: String] { get set }
+    /// What is printed after each epoch.
+    associatedtype Report: CustomStringConvertible
+    /// Minibatches over all epochs.
+    var totalIterations: Int { get }
+    /// Minibatches done so far (also after a resume).
+    var completedIterations: Int { get }
+    /// What `progress` reports after each minibatch: "loss", or "reward" for self-critical training.
+    var iterationName: String { get }
+    /// Runs the remaining epochs. `progress(iteration, figure)` after every minibatch that
+    /// learned, `report` after every epoch.
+    func run(progress: (Int, Float) -> Void, report: (Report) -> Void) throws
 }
 
 extension Trainer {
+    public var iterationName: String { "loss" }
     /// The best model so far.
     public var modelURL: URL { outputDirectory.appendingPathComponent("model.safetensors") }
     /// The resumable checkpoint.

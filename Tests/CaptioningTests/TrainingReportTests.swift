@@ -132,6 +132,7 @@ struct TrainingReportTests {
         #expect(html.contains("<td>start</td><td>—</td>"))
         #expect(html.contains("<td>1 (best)</td><td>0.430</td>"))
         #expect(!html.contains("training loss") && !html.contains("NaN"))
+        #expect(html.contains("300 s an epoch on average, 300 s in all"), "the start trained nothing")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

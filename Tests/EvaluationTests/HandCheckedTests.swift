@@ -178,3 +178,14 @@ private let bleuTolerance = 1e-9
         #expect(scores.description.contains("ROUGE-L    100.00"))
     }
 }
+
+/// The variety figures printed beside the metrics.
+@Suite struct CorpusVarietyTests {
+    @Test func distinctCaptionsWordsAndDanglingEndings() throws {
+        let scored = try corpus([("a dog runs", ["a dog runs"]), ("a dog runs", ["a dog"]), ("a man with a", ["a man"]),
+                                 ("two people in the", ["people"]), ("a cat sits on a bed", ["a cat"])])
+        #expect(scored.distinctCandidates == 4)
+        #expect(scored.candidateVocabulary == 13)   // a dog runs man with two people in the cat sits on bed
+        #expect(scored.danglingCandidates == 2)
+    }
+}

@@ -2,6 +2,7 @@ import Encoder
 import Foundation
 import ImageDecoding
 import Support
+import Tensors
 
 /// `caption bench end-to-end --dir`: every photo of a folder through `caption batch`'s pipeline
 /// (`BatchRunner`, results to a scratch file), timed, and the encoder alone on one batch of the
@@ -17,6 +18,25 @@ public enum FolderBenchmark {
         public var encoderBatch: Int, encoderRuns: Int, encoderRate: Double
         /// The process's peak resident memory so far.
         public var peakRSSMegabytes: Double
+
+        /// The benchmark's table: the batch run and the encoder alone per photo, ONNX Runtime's
+        /// encoder rate when given (`onnxruntime`, img/s) with the ratio, and the peak memory.
+        public func table(folder: String, beamSize: Int, onnxruntime: Double?) -> BenchTable {
+            let (count, batch) = (Double(photos), "\(batchSize)")
+            var table = BenchTable(title: "caption bench end-to-end --dir \(folder): \(photos) photos (\(failed) failed), "
+                                   + "beam \(beamSize), batch \(batch), \(Parallel.workers) cores")
+            table.add(stage: "batch: decode, encode, beam search, write", batch: batch, runs: 1,
+                      msPerRun: seconds * 1000 / max(count, 1), perSecond: count / seconds, gflops: nil)
+            table.add(stage: "encoder alone", batch: "\(encoderBatch)", runs: encoderRuns,
+                      msPerRun: 1000 / encoderRate, perSecond: encoderRate, gflops: nil)
+            if let onnxruntime {
+                table.add(stage: "onnxruntime encoder (given)", batch: "1", runs: nil, msPerRun: 1000 / onnxruntime,
+                          perSecond: onnxruntime, gflops: nil)
+                table.footer.append(String(format: "batch / onnxruntime encoder: %.2f×", count / seconds / onnxruntime))
+            }
+            table.footer.append(String(format: "peak RSS: %.0f MB; wall time %.1f s", peakRSSMegabytes, seconds))
+            return table
+        }
     }
 
     public static func run(folder: String, pipeline: CaptionPipeline, maxPixels: Int, encoderRuns: Int) throws(CaptionError) -> Figures {

@@ -121,10 +121,7 @@ struct TrainAlignerCommand: ParsableCommand {
               + (hardNegativesFrom.map { ", hardest negatives from epoch \($0)" } ?? "") + ") h=\(hiddenSize) E=\(config.wordSize) on \(train.images.count) images, \(train.sentences.count) "
               + "sentences; vocabulary \(vocabulary.count) words; dev \(dev.images.count) images × \(dev.sentences.count) "
               + "sentences; \(perEpoch) iterations an epoch")
-        try training.run(iterations: trainer.totalIterations, completed: trainer.completedIterations,
-                         modelURL: trainer.modelURL, outputFolder: out) { progress, report in
-            try trainer.run(progress: progress, report: report)
-        }
+        try training.run(trainer, outputFolder: out)
     }
 
     /// The captioner's word embedding `[V, E]`, if its vocabulary is exactly `vocabulary`.

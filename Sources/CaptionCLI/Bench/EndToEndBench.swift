@@ -1,7 +1,6 @@
 import ArgumentParser
 import Application
 import Foundation
-import Tensors
 
 /// `caption bench end-to-end`: one JPEG from file to caption, cold and warm; or, with --dir, a
 /// whole folder through `caption batch`'s pipeline.
@@ -48,26 +47,7 @@ struct EndToEndBench: ParsableCommand {
 
     func run() throws {
         if let dir { return try runFolder(dir) }
-        var caption = ""
-        let start = DispatchTime.now().uptimeNanoseconds
-        let pipeline = try captioner.pipeline()
-        let loaded = DispatchTime.now().uptimeNanoseconds
-        func captionOnce() throws(CaptionError) {
-            let photo = try ImageSource.decode(image, maxPixels: captioner.image.maxPixels)
-            caption = pipeline.record(image: image, photo: pipeline.encoder.encode(photo).features).caption
-        }
-        try captionOnce()
-        let cold = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-        let loading = Double(loaded - start) / 1e6
-        let warm = BenchTable.time(runs: runs) { try? captionOnce() } * 1000
-        var table = BenchTable(title: "caption bench end-to-end: \(image) → \"\(caption)\" (\(Parallel.workers) cores)")
-        table.add(stage: "cold (load weights + caption)", batch: "1", runs: 1, msPerRun: cold, perSecond: nil, gflops: nil)
-        table.add(stage: "  of which loading weights (two threads)", batch: "-", runs: 1, msPerRun: loading, perSecond: nil, gflops: nil)
-        for (model, seconds) in pipeline.loadingSeconds.sorted(by: { $0.key < $1.key }) {
-            table.add(stage: "    \(model)", batch: "-", runs: 1, msPerRun: seconds * 1000, perSecond: nil, gflops: nil)
-        }
-        table.add(stage: "warm (decode, encode, beam \(pipeline.policy.beamSize)\(pipeline.reranks ? ", rerank" : ""))", batch: "1", runs: runs, msPerRun: warm, perSecond: 1000 / warm, gflops: nil)
-        emit(table)
+        emit(try PhotoBenchmark.table(image: image, maxPixels: captioner.image.maxPixels, runs: runs) { try captioner.pipeline() })
     }
 
     /// The batch pipeline over a folder, then the encoder alone at the same batch size.
@@ -75,19 +55,6 @@ struct EndToEndBench: ParsableCommand {
         let pipeline = try captioner.pipeline(confidence: true)
         let figures = try FolderBenchmark.run(folder: dir, pipeline: pipeline, maxPixels: captioner.image.maxPixels,
                                               encoderRuns: max(1, min(runs, 5)))
-        let (photos, seconds, batch) = (Double(figures.photos), figures.seconds, "\(figures.batchSize)")
-        var table = BenchTable(title: "caption bench end-to-end --dir \(dir): \(figures.photos) photos (\(figures.failed) failed), "
-                               + "beam \(pipeline.policy.beamSize), batch \(batch), \(Parallel.workers) cores")
-        table.add(stage: "batch: decode, encode, beam search, write", batch: batch, runs: 1,
-                  msPerRun: seconds * 1000 / max(photos, 1), perSecond: photos / seconds, gflops: nil)
-        table.add(stage: "encoder alone", batch: "\(figures.encoderBatch)", runs: figures.encoderRuns,
-                  msPerRun: 1000 / figures.encoderRate, perSecond: figures.encoderRate, gflops: nil)
-        if let onnxruntime {
-            table.add(stage: "onnxruntime encoder (given)", batch: "1", runs: nil, msPerRun: 1000 / onnxruntime,
-                      perSecond: onnxruntime, gflops: nil)
-            table.footer.append(String(format: "batch / onnxruntime encoder: %.2f×", photos / seconds / onnxruntime))
-        }
-        table.footer.append(String(format: "peak RSS: %.0f MB; wall time %.1f s", figures.peakRSSMegabytes, seconds))
-        emit(table)
+        emit(figures.table(folder: dir, beamSize: pipeline.policy.beamSize, onnxruntime: onnxruntime))
     }
 }

@@ -121,21 +121,18 @@ struct TrainingOptions: ParsableArguments {
         }
     }
 
-    /// Runs a trainer's epochs with a progress bar (`iterations` in all, `completed` of them
-    /// done before a resume), printing each epoch's report, then where the best model is. The
-    /// bar shows each iteration's `figure`.
-    func run<Report: CustomStringConvertible>(
-        iterations: Int, completed: Int, modelURL: URL, outputFolder: String, figure: String = "loss",
-        _ train: (_ progress: (Int, Float) -> Void, _ report: (Report) -> Void) throws -> Void
-    ) throws {
+    /// Runs `trainer`'s epochs (writing to `outputFolder`) with a progress bar, printing each
+    /// epoch's report, then where the best model is.
+    func run<T: Trainer>(_ trainer: T, outputFolder: String) throws {
+        let (iterations, completed, figure) = (trainer.totalIterations, trainer.completedIterations, trainer.iterationName)
         let progress = ProgressBar(total: iterations, unit: "it", quiet: quiet)
         progress.advance(by: completed)
         let started = Date()
         defer { progress.finish() }
         do {
-            try train({ iteration, loss in
+            try trainer.run(progress: { iteration, loss in
                 progress.advance(by: iteration - progress.done, note: String(format: "\(figure) %.3f", loss))
-            }, { report in
+            }, report: { report in
                 progress.finish()
                 emit(report)
             })
@@ -143,6 +140,6 @@ struct TrainingOptions: ParsableArguments {
             throw CaptionError.wrapping(error, subject: outputFolder)
         }
         progress.finish()
-        emit("done in \(ProgressBar.duration(Date().timeIntervalSince(started))); best model: \(modelURL.path)")
+        emit("done in \(ProgressBar.duration(Date().timeIntervalSince(started))); best model: \(trainer.modelURL.path)")
     }
 }

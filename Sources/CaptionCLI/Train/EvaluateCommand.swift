@@ -54,11 +54,11 @@ struct EvaluateCaptionsCommand: ParsableCommand {
         let scored = try CaptionCorpus(corpus), scores = CaptionMetrics.score(scored)
         if output.json {
             emit(JSON.object([("images", .int(corpus.count)), ("distinct_captions", .int(scored.distinctCandidates)),
-                              ("words_used", .int(scored.candidateVocabulary))]
+                              ("words_used", .int(scored.candidateVocabulary)), ("dangling_endings", .int(scored.danglingCandidates))]
                              + scores.entries.map { ($0.name, .double($0.points)) }).text)
         } else {
             emit("\(corpus.count) images, \(data.captionCount) reference captions; the captions: "
-                 + "\(scored.distinctCandidates) distinct, \(scored.candidateVocabulary) words used")
+                 + "\(scored.distinctCandidates) distinct, \(scored.candidateVocabulary) words used, \(scored.danglingCandidates) ending on \"a\", \"with\"…")
             emit(scores)
         }
     }

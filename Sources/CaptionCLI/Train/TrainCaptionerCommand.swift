@@ -3,12 +3,11 @@ import Text
 import ArgumentParser
 import Captioning
 import Datasets
-import Encoder
 import Learning
 
 /// `caption train captioner`: the Show-and-Tell decoder on cached VGG16 features.
 struct TrainCaptionerCommand: ParsableCommand {
-    private static let defaults = CaptionTrainingOptions()
+    private static let (defaults, selfCritical) = (CaptionTrainingOptions(), TrainingSchedule.selfCritical)
 
     static let configuration = CommandConfiguration(
         commandName: "captioner",
@@ -22,12 +21,14 @@ struct TrainCaptionerCommand: ParsableCommand {
 
         With --text-only the same decoder is trained as a plain language model on the captions \
         (no image); add --chars to model characters instead of words. `caption sample` then \
-        writes text from it.
+        writes text from it. With --self-critical --from RUN, RUN's captioner learns from its own \
+        samples, rewarded by their CIDEr-D; the start is scored first and kept unless an epoch beats it.
 
         Examples:
           caption train captioner --data ../shared/datasets/flickr8k --out runs/flickr8k
           caption train captioner --data dataset_coco.json --split train,restval --dev-split val
           caption train captioner --data ../shared/datasets/flickr8k --text-only --chars --out runs/chars
+          caption train captioner --data ../shared/datasets/flickr8k --self-critical --from runs/flickr8k --out runs/scst
         """)
 
     @OptionGroup var training: TrainingOptions
@@ -47,14 +48,10 @@ struct TrainCaptionerCommand: ParsableCommand {
     @Option(help: "Beam width for the per-epoch dev captions.") var beamSize = defaults.evaluationBeamSize
     @Flag(help: "Train a language model on the captions alone, with no image.") var textOnly = false
     @Flag(help: "With --text-only: model characters instead of words.") var chars = false
-    @Flag(help: "Fine-tune the captioner of --from on its own sampled captions, rewarded by their CIDEr-D (self-critical training); the model's settings come from it.")
-    var selfCritical = false
-    @Option(help: ArgumentHelp("With --self-critical: the run folder (or model file) to start from.", valueName: "run"))
-    var from: String?
-    @Option(help: ArgumentHelp("With --self-critical: compare each sample's reward with the greedy caption's, or with the mean of the image's other samples (default).", valueName: "baseline"))
-    var baseline: SelfCriticalOptions.Baseline?
-    @Option(help: ArgumentHelp("With --self-critical: captions sampled per image (default: 5).", valueName: "k"))
-    var samples: Int?
+    @Flag(help: "Fine-tune the captioner of --from on its own sampled captions, rewarded by their CIDEr-D (self-critical training); the model's settings come from it. Schedule defaults: \(Self.selfCritical.epochs) epochs of \(Self.selfCritical.batchSize) images, learning rate \(Self.selfCritical.learningRate).") var selfCritical = false
+    @Option(help: ArgumentHelp("With --self-critical: the run folder (or model file) to start from.", valueName: "run")) var from: String?
+    @Option(help: ArgumentHelp("With --self-critical: compare each sample's reward with the greedy caption's, or with the mean of the image's other samples (default).", valueName: "baseline")) var baseline: SelfCriticalOptions.Baseline?
+    @Option(help: ArgumentHelp("With --self-critical: captions sampled per image (default: 5).", valueName: "k")) var samples: Int?
 
     func validate() throws {
         if chars && !textOnly { throw ValidationError("--chars needs --text-only (captions are made of words)") }
@@ -106,10 +103,7 @@ struct TrainCaptionerCommand: ParsableCommand {
         emit("training \(decoder == .attention ? "attention " : "")\(cell.rawValue) \(embeddingSize)/\(hiddenSize) on \(train.images.count) images, "
               + "\(train.pairs.count) captions; vocabulary \(vocabulary.count) words; "
               + "\(trainer.iterationsPerEpoch) iterations an epoch")
-        try training.run(iterations: trainer.iterationsPerEpoch * options.schedule.epochs, completed: trainer.completedIterations,
-                         modelURL: trainer.modelURL, outputFolder: out) { progress, report in
-            try trainer.run(progress: progress, report: report)
-        }
+        try training.run(trainer, outputFolder: out)
     }
 }
 
@@ -117,14 +111,11 @@ extension TrainCaptionerCommand {
     /// `--self-critical --from RUN`: the run's model, vocabulary and features, fine-tuned.
     private func fineTune(from: String) throws {
         let start = try ModelFiles.captioner(from)
-        guard let pooling = start.features?.pooling else { throw CaptionError(.input, from, "a language model has no images to caption") }
+        do { try SelfCriticalTrainer.check(start) } catch { throw CaptionError.wrapping(error, subject: from) }
         let (trainData, devData) = try training.splits()
         let features = try training.features(train: trainData, dev: devData)
-        func encoded(_ data: CaptionDataset, _ features: [EncoderFeatures]) -> CaptionTrainingSet {
-            CaptionTrainingSet(data, vocabulary: start.vocabulary, tokenizer: start.tokenizer, maxLength: maxLength,
-                               features: features, pooling: pooling)
-        }
-        let (train, dev) = (encoded(trainData, features.train), encoded(devData, features.dev))
+        let train = CaptionTrainingSet(trainData, for: start, maxLength: maxLength, features: features.train)
+        let dev = CaptionTrainingSet(devData, for: start, maxLength: maxLength, features: features.dev)
         var options = SelfCriticalOptions()
         options.schedule = training.schedule(.selfCritical)
         options.baseline = baseline ?? options.baseline
@@ -132,15 +123,11 @@ extension TrainCaptionerCommand {
         options.maxLength = maxLength + 4
         options.evaluationBeamSize = beamSize
         let (trainer, out) = try training.trainer(defaultOut: "runs/self-critical") { out in
-            try SelfCriticalTrainer(start: start, options: options, train: train, dev: dev, outputDirectory: out,
-                                    resume: training.resume)
+            try SelfCriticalTrainer(start: start, options: options, train: train, dev: dev, outputDirectory: out, resume: training.resume)
         }
         emit("self-critical training from \(from) on \(train.images.count) images: \(options.samples) samples an image, "
              + "baseline \(options.baseline.rawValue); \(trainer.iterationsPerEpoch) iterations an epoch")
-        try training.run(iterations: trainer.iterationsPerEpoch * options.schedule.epochs, completed: trainer.completedIterations,
-                         modelURL: trainer.modelURL, outputFolder: out, figure: "reward") { progress, report in
-            try trainer.run(progress: progress, report: report)
-        }
+        try training.run(trainer, outputFolder: out)
     }
 }
 
