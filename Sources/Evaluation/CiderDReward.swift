@@ -20,10 +20,10 @@ public struct CiderDReward: Sendable {
     /// Per image, its references' TF-IDF vectors.
     private let referenceVectors: [[TfIdfVector]]
 
-    /// - Parameter references: per image, its reference captions as tokens (at least one each).
+    /// - Parameter references: per image, its reference captions as tokens (an image without
+    ///   any rewards nothing).
     public init(references: [[[String]]]) {
-        precondition(!references.isEmpty && references.allSatisfy { !$0.isEmpty },
-                     "CIDEr-D needs images, each with at least one reference")
+        precondition(!references.isEmpty, "CIDEr-D needs images")
         var ids: [String: UInt32] = [:]
         let encoded = references.map { image in
             image.map { tokens in
@@ -62,6 +62,7 @@ public struct CiderDReward: Sendable {
         }
         let vector = weigher.vector(NGram.counts(in: tokens), tokenCount: tokens.count)
         let references = referenceVectors[image]
+        guard !references.isEmpty else { return 0 }
         var total = 0.0
         for reference in references {
             total += CiderD.similarity(vector, reference).reduce(0, +) / Double(CiderD.maxOrder)

@@ -107,16 +107,9 @@ public final class CaptionTrainer: Trainer {
 }
 
 extension CaptionTrainer: EpochTraining {
-    /// The epoch's permutation of the training pairs (Fisher–Yates with an epoch-seeded RNG),
-    /// cut into minibatches.
+    /// The epoch's permutation of the training pairs, cut into minibatches.
     func batches(epoch: Int) -> [[Int]] {
-        var rng = SplitMix64(seed: options.schedule.seed ^ (UInt64(epoch + 1) &* 0xD1B5_4A32_D192_ED03))
-        var order = Array(train.pairs.indices)
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            order.swapAt(i, Int(rng.next() % UInt64(i + 1)))
-        }
-        let size = options.schedule.batchSize
-        return stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min(order.count, $0 + size)]) }
+        EpochLoop.shuffledBatches(count: train.pairs.count, size: options.schedule.batchSize, seed: options.schedule.seed, epoch: epoch)
     }
 
     /// One minibatch: loss and gradients, clipping, an optimizer step. Returns the loss.

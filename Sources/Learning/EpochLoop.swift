@@ -160,6 +160,19 @@ struct EpochLoop {
     }
 }
 
+extension EpochLoop {
+    /// The indices 0..<count in `epoch`'s order (Fisher–Yates with a generator seeded by `seed`
+    /// and the epoch, so a resumed run sees the same batches), cut into batches of `size`.
+    static func shuffledBatches(count: Int, size: Int, seed: UInt64, epoch: Int) -> [[Int]] {
+        var rng = SplitMix64(seed: seed ^ (UInt64(epoch + 1) &* 0xD1B5_4A32_D192_ED03))
+        var order = Array(0..<count)
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            order.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+        }
+        return stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min(order.count, $0 + size)]) }
+    }
+}
+
 /// Where a run stands, saved in checkpoints.
 struct TrainingState: Codable, Sendable {
     var epoch = 0

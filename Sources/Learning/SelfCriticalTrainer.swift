@@ -168,13 +168,7 @@ extension TrainingSchedule {
 extension SelfCriticalTrainer: EpochTraining {
     /// The epoch's permutation of the training images, cut into minibatches.
     func batches(epoch: Int) -> [[Int]] {
-        var rng = SplitMix64(seed: options.schedule.seed ^ (UInt64(epoch + 1) &* 0xD1B5_4A32_D192_ED03))
-        var order = Array(train.images.indices)
-        for i in stride(from: order.count - 1, to: 0, by: -1) {
-            order.swapAt(i, Int(rng.next() % UInt64(i + 1)))
-        }
-        let size = options.schedule.batchSize
-        return stride(from: 0, to: order.count, by: size).map { Array(order[$0..<min(order.count, $0 + size)]) }
+        EpochLoop.shuffledBatches(count: train.images.count, size: options.schedule.batchSize, seed: options.schedule.seed, epoch: epoch)
     }
 
     /// Samples, rewards, baseline, the policy gradient and an Adam step. Returns the samples'

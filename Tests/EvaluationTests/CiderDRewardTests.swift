@@ -40,5 +40,6 @@ import Testing
         #expect(padded > 0)
         #expect(repeated != padded)
         #expect(reward.score(["zebra"], image: 0) == 0)
+        #expect(CiderDReward(references: [[["a", "dog"]], []]).score(["a", "dog"], image: 1) == 0, "no references, no reward")
     }
 }
