@@ -71,12 +71,21 @@ public struct CachedFeatures {
         return (summary, unreadable + failures)
     }
 
-    /// Refuses, before any work, a cache without the regions `aligner` reads: one made before
-    /// conv5_3 was kept (`CAPFEAT2`) has only pool5's 7 × 7 cells, and an aligner on conv5_3's
-    /// 14 × 14 needs the finer grid.
-    public func checkRegions(for aligner: AlignmentModel?) throws(CaptionError) {
-        guard let grid = aligner?.config.regionGrid, grid > cache.layout.gridSize else { return }
-        throw .input(cachePath, "keeps only pool5's 7 × 7 cells (a cache made before conv5_3 was kept), and the aligner "
+    /// Refuses, before any work, a cache without the regions `pipeline`'s models read: one made
+    /// before conv5_3 was kept (`CAPFEAT2`) has only pool5's 7 × 7 cells, and an aligner or an
+    /// attention captioner on conv5_3's 14 × 14 needs the finer grid.
+    public func checkRegions(for pipeline: CaptionPipeline) throws(CaptionError) {
+        try checkRegions(grid: pipeline.regionGrid, reader: "the captioner or its aligner")
+    }
+
+    /// `checkRegions(for:)` for an aligner alone.
+    public func checkRegions(for aligner: AlignmentModel) throws(CaptionError) {
+        try checkRegions(grid: aligner.config.regionGrid, reader: "the aligner")
+    }
+
+    private func checkRegions(grid: Int, reader: String) throws(CaptionError) {
+        guard grid > cache.layout.gridSize else { return }
+        throw .input(cachePath, "keeps only pool5's 7 × 7 cells (a cache made before conv5_3 was kept), and \(reader) "
                      + "reads \(grid) × \(grid) regions: give a new --cache file, which the photos are then encoded into")
     }
 

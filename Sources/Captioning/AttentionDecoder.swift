@@ -106,7 +106,7 @@ extension CaptionModel {
         let keys = BatchMath.affine(images.reshaped([b * l, f]), parameters[Self.attentionKeysWeightName]!,
                                     parameters[Self.attentionKeysBiasName]!)
         return RecurrentState(hidden: initial.columns(0..<h), memory: initial.columns(h..<(2 * h)),
-                              images: AttendedImages(regions: images, keys: [keys.reshaped([b, l * config.attentionSize])],
+                              images: AttendedImages(regions: [images], keys: [keys.reshaped([b, l * config.attentionSize])],
                                                      imageOfRow: Array(0..<b)))
     }
 
@@ -125,7 +125,7 @@ extension CaptionModel {
         var context = [Float](repeating: 0, count: rows * f), gate = [Float](repeating: 0, count: rows * f)
         var queries = [Float](repeating: 0, count: rows * (a + f))
         withSoftAttention { attention in
-            withBaseAddresses([state.hidden.data, parameters[Self.attentionQueryWeightName]!.data, images.regions.data,
+            withBaseAddresses([state.hidden.data, parameters[Self.attentionQueryWeightName]!.data, images.regions[0].data,
                                images.keys[0].data, x.data]) { p in
                 BLAS.gemm(m: rows, n: a + f, k: h, a: p[0], lda: h, b: p[1], ldb: a + f, c: &queries, ldc: a + f)
                 input.withUnsafeMutableBufferPointer { input in

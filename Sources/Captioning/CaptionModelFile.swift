@@ -12,18 +12,32 @@ import Formats
 /// in id order), `tokenizer` (words | characters), `feature_pooling`, and free-form `info.*`
 /// entries (training command, dev scores).
 ///
-/// An ensemble file also holds further members with the same config, vocabulary and features:
-/// their parameters are stored as `ensemble.<k>.<name>` (k = 1, 2, …), with metadata `ensemble`
-/// = the number of further members.
+/// An ensemble file also holds further members with the same vocabulary and tokenizer: their
+/// parameters are stored as `ensemble.<k>.<name>` (k = 1, 2, …), with metadata `ensemble` = the
+/// number of further members. A member whose config or features differ from the first model's
+/// (a Show-and-Tell member beside attention ones) has its own `ensemble.<k>.config`,
+/// `ensemble.<k>.feature_pooling` and tensors `ensemble.<k>.feature.mean` / `.std`.
 public struct CaptionModelFile: Sendable {
     public static let format = "caption-captioner-1"
 
+    /// A further ensemble member: its model and the image features it reads.
+    public struct Member: Sendable {
+        public var model: CaptionModel
+        /// nil for a text-only language model.
+        public var features: ImageFeatureSpec?
+
+        public init(model: CaptionModel, features: ImageFeatureSpec?) {
+            self.model = model
+            self.features = features
+        }
+    }
+
     public var model: CaptionModel
     /// Further members decoded together with `model` (empty for a single model).
-    public var ensemble: [CaptionModel] = []
+    public var ensemble: [Member] = []
     public var vocabulary: Vocabulary
     public var tokenizer: Tokenizer
-    /// nil for a text-only language model.
+    /// `model`'s image features; nil for a text-only language model.
     public var features: ImageFeatureSpec?
     /// Free-form facts shown by `caption --model DIR --info`: training command, dev scores, …
     public var info: [String: String]
@@ -38,65 +52,95 @@ public struct CaptionModelFile: Sendable {
         self.info = info
     }
 
+    /// What the decoder reads for an image: every member's features side by side (one recipe
+    /// when all members share it); nil for a text-only language model.
+    public var input: CaptionInput? {
+        guard let features else { return nil }
+        return CaptionInput(memberSpecs: [features] + ensemble.map { $0.features! })  // addMember checks they exist
+    }
+
     /// What beam search and sampling run: `model` alone, or the ensemble of all members, each
     /// member stepping on its own weights (the reference the packed decoder is tested against).
     public var decoder: any StepwiseDecoder {
         precondition(!model.parameters.isEmpty, "this file's weights were moved into a packed decoder")
-        return ensemble.isEmpty ? model : try! CaptionEnsemble([model] + ensemble)  // members checked when added
+        return ensemble.isEmpty ? model : try! CaptionEnsemble([model] + ensemble.map(\.model), inputColumns: input?.memberColumns)  // checked when added
     }
 
     /// The decoder for captioning: all members fused and packed (`FusedCaptionEnsemble`), the
     /// weights moved out of this file into it, so one float32 copy stays in memory. The file
     /// keeps its config, vocabulary, tokenizer, features and info; `decoder`, `write` and
     /// training need the file read anew.
-    /// An attention decoder steps on its own weights (``CaptionModel`` or ``CaptionEnsemble``),
-    /// which move into it the same way.
+    /// Attention members, and members of different configs or features, step on their own weights
+    /// (``CaptionModel`` or ``CaptionEnsemble``), which move into it the same way.
     public mutating func packForDecoding() -> any StepwiseDecoder {
-        var members = [model] + ensemble
+        var members = [model] + ensemble.map(\.model)
+        let input = self.input
         model.parameters = [:]
-        for k in ensemble.indices { ensemble[k].parameters = [:] }
-        guard members[0].config.decoder == .showTell else {
-            return members.count == 1 ? members[0] : try! CaptionEnsemble(members)  // members checked when added
+        for k in ensemble.indices { ensemble[k].model.parameters = [:] }
+        // Packing needs one config (Show and Tell) and one input row for all members.
+        guard members.allSatisfy({ $0.config == members[0].config && $0.config.decoder == .showTell }), input?.isShared ?? true else {
+            return members.count == 1 ? members[0] : try! CaptionEnsemble(members, inputColumns: input?.memberColumns)  // checked when added
         }
         return FusedCaptionEnsemble(packing: &members)
     }
 
-    /// Adds `other` as an ensemble member. It must share this model's config, vocabulary,
-    /// tokenizer and image features (the same training data; stored statistics may differ by
-    /// float16 rounding).
+    /// Adds `other`'s members to this ensemble. They must share this model's vocabulary and
+    /// tokenizer, and read images if it does. Their decoder and features may differ (an attention
+    /// member beside Show-and-Tell ones); features with the same pooling must come from the same
+    /// training images (stored statistics may differ by float16 rounding).
     public mutating func addMember(_ other: CaptionModelFile) throws(CaptionModelFileError) {
-        guard other.model.config == model.config else { throw CaptionModelFileError("its model config differs") }
         guard other.vocabulary.serialized == vocabulary.serialized else { throw CaptionModelFileError("its vocabulary differs") }
         guard other.tokenizer.mode == tokenizer.mode else { throw CaptionModelFileError("its tokenizer differs") }
-        let sameFeatures: Bool = switch (features, other.features) {
-        case (nil, nil): true
-        case let (a?, b?): a.pooling == b.pooling && zip(a.mean + a.std, b.mean + b.std).allSatisfy { x, y in
-            abs(x - y) <= 1e-3 * max(1, abs(x)) }
-        default: false
+        let members = [Member(model: other.model, features: other.features)] + other.ensemble
+        for member in members {
+            switch (features, member.features) {
+            case (nil, nil): break
+            case let (a?, b?):
+                for existing in [a] + ensemble.compactMap(\.features) where existing.pooling == b.pooling {
+                    guard zip(existing.mean + existing.std, b.mean + b.std).allSatisfy({ x, y in abs(x - y) <= 1e-3 * max(1, abs(x)) }) else {
+                        throw CaptionModelFileError("its \(b.pooling.rawValue) image features differ (trained on other data?)")
+                    }
+                }
+            default: throw CaptionModelFileError(features == nil ? "it reads images and this is a text-only model" : "it is a text-only model")
+            }
         }
-        guard sameFeatures else { throw CaptionModelFileError("its image features differ (trained on other data?)") }
-        ensemble += [other.model] + other.ensemble
+        _ = try CaptionEnsemble([model] + ensemble.map(\.model) + members.map(\.model),
+                                inputColumns: features.flatMap { CaptionInput(memberSpecs: [$0] + (ensemble + members).map { $0.features! }).memberColumns })
+        ensemble += members
     }
 
     public func write(to url: URL, dtype: SafeTensorsDType = .f32) throws {
         var tensors = model.parameters
-        for (k, member) in ensemble.enumerated() {
-            for (name, tensor) in member.parameters { tensors["ensemble.\(k + 1).\(name)"] = tensor }
-        }
         var metadata = [
             "format": Self.format,
-            "config": String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self),
+            "config": try Self.json(model.config),
             "vocabulary": vocabulary.serialized,
             "tokenizer": tokenizer.mode.rawValue,
         ]
-        if let features {
-            tensors["feature.mean"] = Tensor(shape: [features.mean.count], data: features.mean)
-            tensors["feature.std"] = Tensor(shape: [features.std.count], data: features.std)
-            metadata["feature_pooling"] = features.pooling.rawValue
+        func store(_ features: ImageFeatureSpec?, prefix: String) {
+            guard let features else { return }
+            tensors[prefix + "feature.mean"] = Tensor(shape: [features.mean.count], data: features.mean)
+            tensors[prefix + "feature.std"] = Tensor(shape: [features.std.count], data: features.std)
+            metadata[prefix + "feature_pooling"] = features.pooling.rawValue
+        }
+        store(features, prefix: "")
+        for (k, member) in ensemble.enumerated() {
+            let prefix = "ensemble.\(k + 1)."
+            for (name, tensor) in member.model.parameters { tensors[prefix + name] = tensor }
+            // Only what differs from the first model is written, so same-kind ensembles read as before.
+            if member.model.config != model.config { metadata[prefix + "config"] = try Self.json(member.model.config) }
+            if member.features?.pooling != features?.pooling { store(member.features, prefix: prefix) }
         }
         for (key, value) in info { metadata["info.\(key)"] = value }
         if !ensemble.isEmpty { metadata["ensemble"] = String(ensemble.count) }
         try SafeTensorsFile.write(tensors, metadata: metadata, to: url, dtype: dtype)
+    }
+
+    /// The config as JSON, keys sorted so that writing a file twice gives the same bytes.
+    private static func json(_ config: CaptionModel.Config) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(config), as: UTF8.self)
     }
 
     public static func read(contentsOf url: URL) throws -> CaptionModelFile {
@@ -108,54 +152,68 @@ public struct CaptionModelFile: Sendable {
         guard try field("format") == format else {
             throw CaptionModelFileError("format '\(file.metadata["format"] ?? "")' is not \(format)")
         }
-        let config: CaptionModel.Config
-        do {
-            config = try JSONDecoder().decode(CaptionModel.Config.self, from: Data(try field("config").utf8))
-        } catch let error as CaptionModelFileError {
-            throw error
-        } catch {
-            throw CaptionModelFileError("metadata 'config' is not a valid model config")
-        }
         let vocabulary = try Vocabulary(serialized: try field("vocabulary"))
         guard let mode = Tokenizer.Mode(rawValue: try field("tokenizer")) else {
             throw CaptionModelFileError("unknown tokenizer '\(file.metadata["tokenizer"] ?? "")'")
         }
-        var parameters = file.tensors
-        var features: ImageFeatureSpec?
-        if let poolingName = file.metadata["feature_pooling"] {
-            guard let pooling = ImageFeatureSpec.Pooling(rawValue: poolingName) else {
-                throw CaptionModelFileError("unknown feature pooling '\(poolingName)'")
-            }
-            let size = ImageFeatureSpec.statisticsSize(of: pooling)
-            let mean = try file.tensor("feature.mean", shape: [size]), std = try file.tensor("feature.std", shape: [size])
-            features = ImageFeatureSpec(pooling: pooling, mean: mean.data, std: std.data)
-        }
-        parameters["feature.mean"] = nil
-        parameters["feature.std"] = nil
-        if let features, features.size != config.imageInputSize {
-            throw CaptionModelFileError("its image features have \(features.size) values, the model reads \(config.imageInputSize)")
-        }
-        guard vocabulary.count == config.vocabularySize else {
-            throw CaptionModelFileError("vocabulary has \(vocabulary.count) words, the model \(config.vocabularySize)")
-        }
         let memberCount = Int(file.metadata["ensemble"] ?? "0") ?? -1
         guard (0...16).contains(memberCount) else { throw CaptionModelFileError("metadata 'ensemble' is not a member count") }
-        var memberParameters = [[String: Tensor]](repeating: [:], count: memberCount)
-        for (name, tensor) in parameters where name.hasPrefix("ensemble.") {
+        // Split the tensors by member: "ensemble.<k>.<name>" is member k's, the rest the first model's.
+        var parameters = [[String: Tensor]](repeating: [:], count: memberCount + 1)
+        for (name, tensor) in file.tensors {
+            guard name.hasPrefix("ensemble.") else { parameters[0][name] = tensor; continue }
             let parts = name.split(separator: ".", maxSplits: 2)
             guard parts.count == 3, let k = Int(parts[1]), (1...memberCount).contains(k) else {
                 throw CaptionModelFileError("tensor '\(name)' belongs to no ensemble member")
             }
-            memberParameters[k - 1][String(parts[2])] = tensor
-            parameters[name] = nil
+            parameters[k][String(parts[2])] = tensor
         }
-        let model = try CaptionModel(config: config, parameters: parameters)
-        let ensemble = try memberParameters.map { try CaptionModel(config: config, parameters: $0) }
+        /// Member k's model and features; a further member's config and features default to the first model's.
+        func member(_ k: Int, defaults: Member?) throws -> Member {
+            let prefix = k == 0 ? "" : "ensemble.\(k)."
+            let config: CaptionModel.Config
+            if let json = try file.metadata[prefix + "config"] ?? (defaults == nil ? field("config") : nil) {
+                do {
+                    config = try JSONDecoder().decode(CaptionModel.Config.self, from: Data(json.utf8))
+                } catch {
+                    throw CaptionModelFileError("metadata '\(prefix)config' is not a valid model config")
+                }
+            } else {
+                config = defaults!.model.config
+            }
+            var features = defaults?.features
+            if let poolingName = file.metadata[prefix + "feature_pooling"] {
+                guard let pooling = ImageFeatureSpec.Pooling(rawValue: poolingName) else {
+                    throw CaptionModelFileError("unknown feature pooling '\(poolingName)'")
+                }
+                let size = ImageFeatureSpec.statisticsSize(of: pooling)
+                let mean = try file.tensor(prefix + "feature.mean", shape: [size])
+                let std = try file.tensor(prefix + "feature.std", shape: [size])
+                features = ImageFeatureSpec(pooling: pooling, mean: mean.data, std: std.data)
+            }
+            var own = parameters[k]
+            own["feature.mean"] = nil
+            own["feature.std"] = nil
+            if let features, features.size != config.imageInputSize {
+                throw CaptionModelFileError("\(k == 0 ? "its" : "member \(k + 1)'s") image features have \(features.size) values, "
+                                            + "the model reads \(config.imageInputSize)")
+            }
+            guard vocabulary.count == config.vocabularySize else {
+                throw CaptionModelFileError("vocabulary has \(vocabulary.count) words, the model \(config.vocabularySize)")
+            }
+            return Member(model: try CaptionModel(config: config, parameters: own), features: features)
+        }
+        let first = try member(0, defaults: nil)
+        let ensemble = try (0..<memberCount).map { try member($0 + 1, defaults: first) }
         var info: [String: String] = [:]
         for (key, value) in file.metadata where key.hasPrefix("info.") { info[String(key.dropFirst(5))] = value }
-        var result = CaptionModelFile(model: model, vocabulary: vocabulary, tokenizer: Tokenizer(mode: mode),
-                                      features: features, info: info)
+        var result = CaptionModelFile(model: first.model, vocabulary: vocabulary, tokenizer: Tokenizer(mode: mode),
+                                      features: first.features, info: info)
         result.ensemble = ensemble
+        if ensemble.contains(where: { ($0.features == nil) != (first.features == nil) }) {
+            throw CaptionModelFileError("its members disagree on reading images")
+        }
+        _ = try CaptionEnsemble([first.model] + ensemble.map(\.model), inputColumns: result.input?.memberColumns)
         return result
     }
 }

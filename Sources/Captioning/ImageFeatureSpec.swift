@@ -3,8 +3,8 @@ import Tensors
 /// How an image's encoder output becomes the captioner's input vector, saved with the model so
 /// training and captioning always agree.
 ///
-/// The pool5 map `[7, 7, 512]` is pooled over its 49 cells (mean, max, or both concatenated),
-/// then centered with the training set's per-dimension mean and divided by one overall standard
+/// The pool5 map `[7, 7, 512]` is pooled over its 49 cells (mean, max, or both concatenated), or
+/// its cells (or conv5_3's 196) are kept as regions for attention; then the values are centered with the training set's per-dimension mean and divided by one overall standard
 /// deviation, so the image projection starts from inputs of unit scale (raw pool5 values reach
 /// ~300) without inflating rarely active channels.
 public struct ImageFeatureSpec: Sendable, Equatable {
@@ -16,9 +16,21 @@ public struct ImageFeatureSpec: Sendable, Equatable {
         case max
         /// Mean then max: 1,024 values.
         case meanMax = "mean+max"
-        /// No pooling: each of the 49 cells, for the attention decoder, 49 × 512 values
-        /// (cell-major), each cell standardized with the same per-channel statistics.
+        /// No pooling: each of pool5's 49 cells (7 × 7), for the attention decoder, 49 × 512
+        /// values (cell-major), each cell standardized with the same per-channel statistics.
         case regions
+        /// No pooling: each of conv5_3's 196 cells (14 × 14, after its ReLU, before the last max
+        /// pool), for the attention decoder, 196 × 512 values, standardized as `regions`.
+        case conv5Regions = "conv5-regions"
+
+        /// The attention decoder's region count L: 49 or 196; nil for a pooled vector.
+        public var regionCount: Int? {
+            switch self {
+            case .regions: 49
+            case .conv5Regions: 196
+            case .mean, .max, .meanMax: nil
+            }
+        }
     }
 
     public var pooling: Pooling
@@ -39,24 +51,32 @@ public struct ImageFeatureSpec: Sendable, Equatable {
         switch pooling {
         case .mean, .max: 512
         case .meanMax: 1024
-        case .regions: 49 * 512
+        case .regions, .conv5Regions: pooling.regionCount! * 512
         }
     }
     public var size: Int { Self.size(of: pooling) }
     /// How many values `mean` and `std` hold: the vector's width, or one cell's (512) for
     /// regions, whose cells share the statistics.
-    public static func statisticsSize(of pooling: Pooling) -> Int { pooling == .regions ? 512 : size(of: pooling) }
+    public static func statisticsSize(of pooling: Pooling) -> Int { pooling.regionCount == nil ? size(of: pooling) : 512 }
 
-    /// The pooled, not yet standardized vector from a pool5 map `[7, 7, 512]`.
-    public static func pooled(_ pool5: Tensor, _ pooling: Pooling) -> [Float] {
+    /// The pooled, not yet standardized vector from a pool5 map `[7, 7, 512]` and, for
+    /// `conv5Regions` (which reads nothing else), the conv5_3 map `[14, 14, 512]`.
+    public static func pooled(pool5: Tensor, conv5: Tensor?, _ pooling: Pooling) -> [Float] {
         precondition(pool5.shape.count == 3 && pool5.shape[2] == 512, "pool5 must be [h, w, 512], got \(pool5.shape)")
         switch pooling {
         case .mean: return Tensors.Pooling.meanPool(pool5).data
         case .max: return Tensors.Pooling.maxPool(pool5).data
         case .meanMax: return Tensors.Pooling.meanPool(pool5).data + Tensors.Pooling.maxPool(pool5).data
         case .regions: return pool5.data
+        case .conv5Regions:
+            guard let conv5 else { preconditionFailure("conv5-regions pooling needs conv5_3 (the caller checks needsConv5)") }
+            precondition(conv5.shape == [14, 14, 512], "conv5_3 must be [14, 14, 512], got \(conv5.shape)")
+            return conv5.data
         }
     }
+
+    /// Whether the input is made from conv5_3, which a feature cache made before it was kept lacks.
+    public var needsConv5: Bool { pooling == .conv5Regions }
 
     /// `raw` (a pooled vector, or cells of the same channels) standardized.
     public func standardized(_ raw: [Float]) -> [Float] {
@@ -67,9 +87,9 @@ public struct ImageFeatureSpec: Sendable, Equatable {
     /// The model input for one image: pooled, then standardized. pool5 is first rounded to
     /// float16, as the feature cache stores it for training, so a photo captioned straight from
     /// the encoder gets exactly the input its cached copy trained on.
-    public func vector(pool5: Tensor) -> [Float] {
-        let rounded = Tensor(shape: pool5.shape, data: pool5.data.map { Float(Float16($0)) })
-        return standardized(Self.pooled(rounded, pooling))
+    public func vector(pool5: Tensor, conv5: Tensor?) -> [Float] {
+        func rounded(_ map: Tensor) -> Tensor { Tensor(shape: map.shape, data: map.data.map { Float(Float16($0)) }) }
+        return standardized(Self.pooled(pool5: rounded(pool5), conv5: needsConv5 ? conv5.map(rounded) : nil, pooling))
     }
 
     /// Statistics from the pooled vectors of the training images.

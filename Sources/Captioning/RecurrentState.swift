@@ -40,17 +40,19 @@ public struct RecurrentState: Sendable, Equatable {
 }
 
 /// The images an attention decoder's rows look at, kept once per image however many rows
-/// (beams) read it: the regions a `// [I, L·F]` and, per ensemble member, their keys
-/// a·W_a + b_a `// [I, L·A]`, computed once when the image is read rather than at every step.
+/// (beams) read it: per attention member (one for a single model), the regions a
+/// `// [I, L·F]` and their keys a·W_a + b_a `// [I, L·A]`, computed once when the image is read
+/// rather than at every step. Members on the same regions share one copy of them.
 public struct AttendedImages: Sendable, Equatable {
-    /// a: image i's L regions of F values, row-major `// [I, L·F]`.
-    public var regions: Tensor
-    /// Per member (one for a single model), the keys of every region `// [I, L·A]`.
+    /// Per member, a: image i's L regions of F values, row-major `// [I, L·F]`.
+    public var regions: [Tensor]
+    /// Per member, the keys of every region `// [I, L·A]`.
     public var keys: [Tensor]
     /// Which image each state row reads.
     public var imageOfRow: [Int]
 
-    public init(regions: Tensor, keys: [Tensor], imageOfRow: [Int]) {
+    public init(regions: [Tensor], keys: [Tensor], imageOfRow: [Int]) {
+        precondition(regions.count == keys.count, "one set of regions per set of keys")
         self.regions = regions
         self.keys = keys
         self.imageOfRow = imageOfRow

@@ -22,7 +22,7 @@ public struct CaptionTrainingSet: Sendable {
 
     /// Tokenizes and encodes `dataset`'s captions with `vocabulary` (captions longer than
     /// `maxLength` tokens are cut, as neuraltalk2 does), and looks up each image's features in
-    /// `features` (nil for text-only).
+    /// `features` (nil for text-only; with conv5_3 for `conv5Regions`).
     public init(_ dataset: CaptionDataset, vocabulary: Vocabulary, tokenizer: Tokenizer, maxLength: Int,
                 features: [EncoderFeatures]?, pooling: ImageFeatureSpec.Pooling) {
         images = dataset.images
@@ -34,7 +34,7 @@ public struct CaptionTrainingSet: Sendable {
             }
         }
         self.pairs = pairs
-        pooledVectors = features?.map { ImageFeatureSpec.pooled($0.pool5, pooling) } ?? []
+        pooledVectors = features?.map { ImageFeatureSpec.pooled(pool5: $0.pool5, conv5: $0.conv5, pooling) } ?? []
     }
 
     /// `dataset` encoded as `captioner` reads it: its vocabulary, tokenizer and pooling.

@@ -39,35 +39,51 @@ import Testing
     }
 }
 
-/// The attention decoder end to end: trained on small shapes scattered over the photo, it must
-/// caption the held-back photos, and the attention of the word naming the shape must follow
-/// where the shape is.
+/// The attention decoder end to end, on pool5's 7 × 7 cells and on conv5_3's 14 × 14: trained
+/// on small shapes scattered over the photo, each model must caption the held-back photos, and
+/// the attention of the word naming the shape must follow where the shape is. The two then
+/// decode as one ensemble, each member reading its own regions of the photo.
 @Suite(.serialized) struct TrainAttentionCaptionerTests {
     @Test func learnsToCaptionAndLooksAtTheShape() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let heldBack = try SyntheticShapes.write(to: dir, perCombination: 3, scattered: true)
-        let run = dir.appendingPathComponent("run").path, cache = dir.appendingPathComponent("features.cache").path
-        let training = try CLI.run([
-            "train", "captioner", "--decoder", "attention", "--data", dir.path, "--out", run, "--cache", cache,
-            "--epochs", "40", "--batch-size", "9", "--embedding-size", "128", "--hidden-size", "128",
-            "--min-count", "1", "--dropout", "0", "--learning-rate", "0.003", "--learning-rate-decay", "1",
-            "--quiet", "--seed", "3", "--attention-penalty", "0",
-        ])
-        #expect(training.status == 0, "\(training.stderr)")
+        let cache = dir.appendingPathComponent("features.cache").path
+        var runs: [String] = []
+        for grid in [7, 14] {
+            let run = dir.appendingPathComponent("run-\(grid)").path
+            runs.append(run)
+            let training = try CLI.run([
+                "train", "captioner", "--decoder", "attention", "--region-grid", "\(grid)", "--data", dir.path, "--out", run,
+                "--cache", cache, "--epochs", "40", "--batch-size", "9", "--embedding-size", "128", "--hidden-size", "128",
+                "--min-count", "1", "--dropout", "0", "--learning-rate", "0.003", "--learning-rate-decay", "1",
+                "--quiet", "--seed", "3", "--attention-penalty", "0",
+            ])
+            #expect(training.status == 0, "\(training.stderr)")
+            try Self.expectCaptionsAndAttention(model: run, grid: grid, heldBack: heldBack, training: training.stdout)
+        }
+        let ensemble = dir.appendingPathComponent("ensemble.safetensors").path
+        let exported = try CLI.run(["export", runs[0], "--ensemble", runs[1], "--out", ensemble])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        try Self.expectCaptionsAndAttention(model: ensemble, grid: 7, heldBack: heldBack, training: "(the ensemble)")
+    }
 
+    /// `caption attend --model MODEL` on every held-back photo: nearly every caption right, and
+    /// the shape word's map on the `grid` × `grid` cells singling the shape out.
+    static func expectCaptionsAndAttention(model: String, grid: Int, heldBack: [SyntheticShapes.HeldBack], training: String) throws {
         var correct = 0, shapeMass: Float = 0, shapeArea: Float = 0
         for photo in heldBack {
-            let attended = try CLI.run(["attend", photo.file.path, "--model", run, "--json"])
+            let attended = try CLI.run(["attend", photo.file.path, "--model", model, "--json"])
             #expect(attended.status == 0, "\(attended.stderr)")
             let object = try #require(try JSONSerialization.jsonObject(with: Data(attended.stdout.utf8)) as? [String: Any])
+            #expect(object["grid"] as? Int == grid)
             let caption = object["caption"] as? String ?? ""
             if caption == photo.caption.lowercased().replacingOccurrences(of: ".", with: "") { correct += 1 }
             let words = try #require(object["words"] as? [[String: Any]])
             #expect(words.count == caption.split(separator: " ").count + 1)
             // The cells whose centers lie inside the shape's square (the photo is resized whole
-            // to the encoder's input, so cell k spans 96/7 pixels).
-            let grid = 7, cell = 96 / Float(grid)
+            // to the encoder's input, so cell k spans 96/grid pixels).
+            let cell = 96 / Float(grid)
             let inside = (0..<(grid * grid)).filter { index in
                 let x = (Float(index % grid) + 0.5) * cell, y = (Float(index / grid) + 0.5) * cell
                 return x >= Float(photo.box.left) && x <= Float(photo.box.right)
@@ -78,15 +94,15 @@ import Testing
             shapeMass += inside.reduce(0) { $0 + Float(map[$1]) }
             shapeArea += Float(inside.count) / Float(grid * grid)
         }
-        #expect(correct >= heldBack.count - 2, "\(correct)/\(heldBack.count) correct\ntraining:\n\(training.stdout)")
+        #expect(correct >= heldBack.count - 2, "\(model): \(correct)/\(heldBack.count) correct\ntraining:\n\(training)")
         // Attention spread evenly would put shapeArea on the shape's cells; the shape word's
         // map must single the shape out. Some seeds look at it (≥ 2× its share); others look
-        // everywhere else (α ≈ 0 on every shape cell): pool5 cells on the shape stand many
-        // standard deviations out, and a context made of them saturates the LSTM early on.
-        // Either way the map follows the shape. (No penalty here: on a 7-word caption
-        // λ Σ (1 − Σ_t α)² only pulls every map toward even.)
+        // everywhere else (α ≈ 0 on every shape cell): cells on the shape stand many standard
+        // deviations out, and a context made of them saturates the LSTM early on. Either way
+        // the map follows the shape. (No penalty here: on a 7-word caption λ Σ (1 − Σ_t α)²
+        // only pulls every map toward even.)
         let ratio = shapeMass / shapeArea
-        #expect(ratio >= 2 || ratio <= 0.5, "attention on the shape \(shapeMass) vs its area \(shapeArea)")
+        #expect(ratio >= 2 || ratio <= 0.5, "\(model): attention on the shape \(shapeMass) vs its area \(shapeArea)")
     }
 }
 

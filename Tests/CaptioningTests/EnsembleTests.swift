@@ -56,7 +56,7 @@ import Text
         try file.write(to: url)
         let read = try CaptionModelFile.read(contentsOf: url)
         #expect(read.ensemble.count == 1)
-        #expect(read.ensemble[0].parameters == Self.second.parameters)
+        #expect(read.ensemble[0].model.parameters == Self.second.parameters)
         #expect(read.model.parameters == Self.first.parameters)
         let search = BeamSearch(beamSize: 3, maxLength: 6)
         #expect(search.search(read.decoder, feature: Self.feature)

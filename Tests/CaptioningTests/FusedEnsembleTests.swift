@@ -131,7 +131,7 @@ import Text
                                             tokenizer: Tokenizer(mode: .words), features: nil))
         let decoder = file.packForDecoding()
         #expect(decoder.vocabularySize == 7)
-        #expect(file.model.parameters.isEmpty && file.ensemble.allSatisfy { $0.parameters.isEmpty })
+        #expect(file.model.parameters.isEmpty && file.ensemble.allSatisfy { $0.model.parameters.isEmpty })
         #expect(file.ensemble.count == 1 && file.model.config == config)
     }
 }

@@ -18,11 +18,12 @@ public struct AttendedCaption: Sendable {
     public let logProbabilities: [Float]
 
     /// Captions `photo` with the pipeline's policy (beam search, and re-ranking if it re-ranks),
-    /// then reads the attention of the chosen caption. Throws a usage error for a Show-and-Tell
-    /// captioner, which has no attention to show.
+    /// then reads the attention of the chosen caption (in an ensemble, of its attention members
+    /// on the first one's grid). Throws a usage error for a Show-and-Tell captioner, which has no
+    /// attention to show.
     public init(image: String, photo: EncoderFeatures, pipeline: CaptionPipeline) throws(CaptionError) {
-        let config = pipeline.captioner.model.config
-        guard config.decoder == .attention else {
+        let configs = [pipeline.captioner.model.config] + pipeline.captioner.ensemble.map(\.model.config)
+        guard let config = configs.first(where: { $0.decoder == .attention }) else {
             throw .usage("--model", "this captioner reads the photo once (show-tell) and has no attention to show; "
                          + "train one with `caption train captioner --decoder attention`")
         }
@@ -32,7 +33,7 @@ public struct AttendedCaption: Sendable {
         let feature = pipeline.captionerInput(photo)
         switch pipeline.decoder {
         case let model as CaptionModel: attention = model.attention(of: ids, feature: feature)
-        case let ensemble as CaptionEnsemble: attention = ensemble.attention(of: ids, feature: feature)
+        case let ensemble as CaptionEnsemble: attention = ensemble.attention(of: ids, feature: feature)!  // it has an attention member
         default: preconditionFailure("an attention captioner decodes as a CaptionModel or CaptionEnsemble")
         }
         self.image = image

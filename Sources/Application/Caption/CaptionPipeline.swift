@@ -14,7 +14,8 @@ public struct CaptionPipeline: Sendable {
     public let captioner: CaptionModelFile
     /// The captioner's members fused and packed for decoding, built once per loaded model.
     public let decoder: any StepwiseDecoder
-    public let features: ImageFeatureSpec
+    /// What the decoder reads of a photo: each member's features.
+    public let input: CaptionInput
     public let encoder: VGGEncoder
     /// How captions are chosen; the benchmarks vary the beam width on one loaded pipeline.
     public var policy: DecodingPolicy
@@ -90,7 +91,7 @@ public struct CaptionPipeline: Sendable {
         if reranks && aligner == nil { throw .usage("--rerank", "needs an aligner (weights/aligner.safetensors)") }
         self.captioner = captioner
         self.decoder = decoder
-        self.features = captioner.features!
+        self.input = captioner.input!
         self.encoder = encoder
         self.policy = policy
         self.reranks = reranks
@@ -111,9 +112,15 @@ public struct CaptionPipeline: Sendable {
         return pipeline
     }
 
-    /// The captioner's input for a photo: pool5, pooled and standardized `[F]`.
+    /// The finest region grid the models read: 14 when the captioner reads conv5_3's cells or
+    /// the aligner its 14 × 14 regions, else 7 (pool5).
+    public var regionGrid: Int {
+        max(input.needsConv5 ? 14 : 7, reranker?.aligner.model.config.regionGrid ?? 7)
+    }
+
+    /// The captioner's input for a photo: pool5 (or conv5_3), pooled and standardized `[F]`.
     public func captionerInput(_ photo: EncoderFeatures) -> Tensor {
-        Tensor(shape: [features.size], data: features.vector(pool5: photo.pool5))
+        Tensor(shape: [input.size], data: input.vector(pool5: photo.pool5, conv5: photo.conv5))
     }
 
     /// The captions of several encoded photos, one record each, in order: the policy's
@@ -143,7 +150,7 @@ public struct CaptionPipeline: Sendable {
         var sentences = found.map { captioner.sentence($0.words) }
         var confidence: Float?, match: Float?
         // Regions are there whenever the photo was encoded here or read from a cache that
-        // `CachedFeatures.checkRegions` let through.
+        // `CachedFeatures.checkRegions(for:)` let through.
         if let reranker, let regions = reranker.aligner.model.regions(of: photo) {
             if reranks {
                 let ranked = reranker.rerank(captions, sentences: sentences, regions: regions).prefix(policy.nBest)

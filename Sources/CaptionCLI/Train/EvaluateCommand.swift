@@ -68,9 +68,9 @@ struct EvaluateCaptionsCommand: ParsableCommand {
     private func captionSplit(_ data: CaptionDataset) throws -> [String: [String]] {
         let pipeline = try captioner.pipeline()
         let cache = try captioner.image.cachedFeatures(dataset.cache)
-        try cache.checkRegions(for: pipeline.reranker?.aligner.model)
+        try cache.checkRegions(for: pipeline)
         let features = try cache.features(of: data, datasetName: dataset.data, label: split, quiet: output.quiet,
-                                          regionGrid: pipeline.reranker?.aligner.model.config.regionGrid ?? 7)
+                                          regionGrid: pipeline.regionGrid)
         let records = pipeline.records(images: data.images.map(\.path), features: features)
         let tokenizer = Tokenizer()
         return Dictionary(uniqueKeysWithValues: records.map { ($0.image, tokenizer.tokens($0.caption)) })

@@ -2,8 +2,6 @@ import Application
 import ArgumentParser
 import Captioning
 import Foundation
-import Formats
-import Support
 
 /// `caption export`: a trained captioner → the compact file that ships, plus its manifest.
 struct ExportCommand: ParsableCommand {
@@ -17,9 +15,10 @@ struct ExportCommand: ParsableCommand {
         training time recorded at training.
 
         --ensemble adds other trained captioners as members decoded together with the first \
-        (each step averages their word probabilities). Members must share the vocabulary, \
-        settings and image features, i.e. come from runs on the same training data with other \
-        seeds or learning rates. The manifest then describes each member.
+        (each step averages their word probabilities). Members must share the vocabulary, i.e. \
+        come from runs on the same training data; their seeds, settings and decoders may differ \
+        (show-tell members beside attention ones, each reading its own image features). The \
+        manifest then describes each member.
 
         Examples:
           caption export runs/flickr8k --out weights/captioner.safetensors
@@ -36,37 +35,18 @@ struct ExportCommand: ParsableCommand {
     var ensemble: [String] = []
 
     func run() throws {
-        var file = try ModelFiles.captioner(model)
-        var members: [[String: String]] = []
+        var export = CaptionerExport(try ModelFiles.captioner(model))
         for path in ensemble {
-            let member = try ModelFiles.captioner(path)
-            do { try file.addMember(member) } catch { throw CaptionError.input(path, "cannot join the ensemble: \(error)") }
-            members.append(member.info)
+            do { try export.add(try ModelFiles.captioner(path)) } catch let error as CaptionModelFileError {
+                throw CaptionError.input(path, "cannot join the ensemble: \(error)")
+            }
         }
         let output = URL(fileURLWithPath: out)
-        let manifestURL = output.deletingPathExtension().appendingPathExtension("manifest.json")
         do {
-            try file.write(to: output, dtype: .f16)
-            var manifest: [String: Any] = [
-                "file": output.lastPathComponent,
-                "sha256": try SHA256.hexDigest(ofFileAt: output),
-                "bytes": (try FileManager.default.attributesOfItem(atPath: output.path)[.size] as? Int) ?? 0,
-                "dtype": "F16",
-                "vocabulary_size": file.vocabulary.count,
-                "config": try JSONSerialization.jsonObject(with: JSONEncoder().encode(file.model.config)),
-                "feature_pooling": file.features?.pooling.rawValue ?? "none (text-only)",
-                "parameters": file.model.parameterCount,
-            ]
-            for (key, value) in file.info { manifest[key] = value }
-            if !members.isEmpty {
-                manifest["ensemble_members"] = [file.info] + members
-                manifest["parameters"] = file.model.parameterCount * (members.count + 1)
-            }
-            let data = try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            try data.write(to: manifestURL, options: .atomic)
+            let manifest = try export.write(to: output)
+            emit("wrote \(output.path) and \(manifest.lastPathComponent)")
         } catch {
             throw CaptionError.input(out, "\(error)")
         }
-        emit("wrote \(output.path) and \(manifestURL.lastPathComponent)")
     }
 }

@@ -28,20 +28,23 @@ struct TrainCaptionerCommand: ParsableCommand {
           caption train captioner --data ../shared/datasets/flickr8k --out runs/flickr8k
           caption train captioner --data dataset_coco.json --split train,restval --dev-split val
           caption train captioner --data ../shared/datasets/flickr8k --text-only --chars --out runs/chars
+          caption train captioner --data ../shared/datasets/flickr8k --decoder attention --region-grid 14 --out runs/att14
           caption train captioner --data ../shared/datasets/flickr8k --self-critical --from runs/flickr8k --out runs/scst
         """)
 
     @OptionGroup var training: TrainingOptions
 
-    @Option(help: ArgumentHelp("show-tell reads the image once, before the words; attention looks at pool5's 49 regions again at every word (Show, Attend and Tell; LSTM only).", valueName: "decoder"))
+    @Option(help: ArgumentHelp("show-tell reads the image once, before the words; attention looks at the image's regions again at every word (Show, Attend and Tell; LSTM only).", valueName: "decoder"))
     var decoder: CaptionModel.DecoderKind = .showTell
     @Option(help: "With --decoder attention: weight λ of the penalty λ Σ_i (1 − Σ_t α_ti)² that asks every region to be looked at about once.")
     var attentionPenalty: Float = 1
+    @Option(help: ArgumentHelp("With --decoder attention: the regions looked at, 7 (pool5's 7 × 7 cells, the default) or 14 (conv5_3's 14 × 14, about 3× the time an epoch).", valueName: "n"))
+    var regionGrid: Int?
     @Option(help: "Recurrent cell: lstm, gru or rnn.") var cell: CellKind = .lstm
     @Option(help: "Word embedding width (also the projected image width).") var embeddingSize = 512
     @Option(help: "Recurrent state width.") var hiddenSize = 512
     @Option(help: "Drop probability on inputs and outputs of the cell.") var dropout: Float = 0.5
-    @Option(help: ArgumentHelp("How pool5's 49 cells form the image vector: mean, max or mean+max (default) for show-tell; regions (each cell, the default and only choice) for attention.", valueName: "pooling"))
+    @Option(help: ArgumentHelp("With --decoder show-tell: how pool5's 49 cells form the image vector: mean, max or mean+max (the default).", valueName: "pooling"))
     var pooling: ImageFeatureSpec.Pooling?
     @Option(help: "Optimizer: adam or rmsprop.") var optimizer = defaults.optimizer
     @Option(help: "Training captions are cut to this many words.") var maxLength = defaults.maxLength
@@ -59,10 +62,14 @@ struct TrainCaptionerCommand: ParsableCommand {
         guard (1...200).contains(maxLength) else { throw ValidationError("--max-length: must be in 1…200, got \(maxLength)") }
         guard (0..<1).contains(dropout) else { throw ValidationError("--dropout: must be in [0, 1), got \(dropout)") }
         guard DecodingPolicy.Limits.beamSize.contains(beamSize) else { throw ValidationError("--beam-size: must be in 1…20, got \(beamSize)") }
-        if decoder == .attention, textOnly || cell != .lstm || (pooling ?? .regions) != .regions {
+        if decoder == .attention, textOnly || cell != .lstm || pooling != nil {
             throw ValidationError("--decoder attention: an LSTM looking at every region; leave out --text-only, --cell and --pooling")
         }
-        if decoder == .showTell && pooling == .regions { throw ValidationError("--pooling regions: needs --decoder attention") }
+        if decoder == .showTell, pooling?.regionCount != nil { throw ValidationError("--pooling \(pooling!.rawValue): needs --decoder attention") }
+        if let regionGrid {
+            guard decoder == .attention else { throw ValidationError("--region-grid: needs --decoder attention") }
+            guard [7, 14].contains(regionGrid) else { throw ValidationError("--region-grid: must be 7 or 14, got \(regionGrid)") }
+        }
         guard (0...100).contains(attentionPenalty) else { throw ValidationError("--attention-penalty: must be in 0…100, got \(attentionPenalty)") }
         if selfCritical != (from != nil) { throw ValidationError("--self-critical and --from go together: --self-critical --from RUN") }
         if !selfCritical && (baseline != nil || samples != nil) { throw ValidationError("--baseline and --samples need --self-critical") }
@@ -77,8 +84,12 @@ struct TrainCaptionerCommand: ParsableCommand {
         let tokenizer = Tokenizer(mode: chars ? .characters : .words)
         let (trainData, devData) = try training.splits()
         let vocabulary = Vocabulary(counting: trainData.tokenizedCaptions(with: tokenizer), minimumCount: training.minCount)
-        let pooling = pooling ?? (decoder == .attention ? .regions : .meanMax)
-        let features = textOnly ? nil : try training.features(train: trainData, dev: devData)
+        let pooling = decoder == .attention ? (regionGrid == 14 ? .conv5Regions : .regions) : pooling ?? .meanMax
+        let features = textOnly ? nil : try training.features(train: trainData, dev: devData, regionGrid: regionGrid ?? 7)
+        if let features, pooling == .conv5Regions, !(features.train + features.dev).allSatisfy({ $0.conv5 != nil }) {
+            throw CaptionError.input(training.dataset.cache, "keeps only pool5's 7 × 7 cells (a cache made before conv5_3 was kept): "
+                                     + "--region-grid 14 needs a new cache; give another --cache file")
+        }
         let maxLength = chars ? self.maxLength * 8 : self.maxLength
         let train = CaptionTrainingSet(trainData, vocabulary: vocabulary, tokenizer: tokenizer, maxLength: maxLength,
                                        features: features?.train, pooling: pooling)
@@ -88,7 +99,7 @@ struct TrainCaptionerCommand: ParsableCommand {
         let config = CaptionModel.Config(vocabularySize: vocabulary.count, embeddingSize: embeddingSize,
                                          hiddenSize: hiddenSize, cell: cell, dropout: dropout,
                                          featureSize: ImageFeatureSpec.statisticsSize(of: pooling), textOnly: textOnly,
-                                         decoder: decoder, attentionPenalty: attentionPenalty)
+                                         decoder: decoder, regionCount: pooling.regionCount ?? 49, attentionPenalty: attentionPenalty)
         var options = CaptionTrainingOptions()
         options.schedule = training.schedule(.captioner)
         options.optimizer = optimizer
@@ -113,7 +124,7 @@ extension TrainCaptionerCommand {
         let start = try ModelFiles.captioner(from)
         do { try SelfCriticalTrainer.check(start) } catch { throw CaptionError.wrapping(error, subject: from) }
         let (trainData, devData) = try training.splits()
-        let features = try training.features(train: trainData, dev: devData)
+        let features = try training.features(train: trainData, dev: devData, regionGrid: start.features?.needsConv5 == true ? 14 : 7)
         let train = CaptionTrainingSet(trainData, for: start, maxLength: maxLength, features: features.train)
         let dev = CaptionTrainingSet(devData, for: start, maxLength: maxLength, features: features.dev)
         var options = SelfCriticalOptions()
