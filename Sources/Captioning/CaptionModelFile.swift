@@ -104,8 +104,10 @@ public struct CaptionModelFile: Sendable {
             default: throw CaptionModelFileError(features == nil ? "it reads images and this is a text-only model" : "it is a text-only model")
             }
         }
-        _ = try CaptionEnsemble([model] + ensemble.map(\.model) + members.map(\.model),
-                                inputColumns: features.flatMap { CaptionInput(memberSpecs: [$0] + (ensemble + members).map { $0.features! }).memberColumns })
+        // Whether they can decode together: vocabulary size, LSTM memory, each input's width.
+        let all = [Member(model: model, features: features)] + ensemble + members
+        let input = features.map { _ in CaptionInput(memberSpecs: all.map { $0.features! }) }
+        _ = try CaptionEnsemble(all.map(\.model), inputColumns: input?.memberColumns)
         ensemble += members
     }
 

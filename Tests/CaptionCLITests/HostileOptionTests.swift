@@ -21,6 +21,7 @@ import Testing
                                                       "--decay-every", "--clip-norm", "--checkpoint-every", "--min-count",
                                                       "--embedding-size", "--hidden-size", "--dropout", "--max-length",
                                                       "--beam-size"]),
+        (["train", "captioner", "--data", missing, "--decoder", "attention"], ["--region-grid", "--attention-penalty"]),
         (["train", "aligner", "--data", missing], ["--batch-size", "--hidden-size", "--word-size", "--margin",
                                                     "--regularization"]),
         (["evaluate", "captions", "--data", missing], ["--beam-size", "--max-length", "--length-penalty"]),

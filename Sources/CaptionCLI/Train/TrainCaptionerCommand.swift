@@ -36,7 +36,7 @@ struct TrainCaptionerCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("show-tell reads the image once, before the words; attention looks at the image's regions again at every word (Show, Attend and Tell; LSTM only).", valueName: "decoder"))
     var decoder: CaptionModel.DecoderKind = .showTell
-    @Option(help: "With --decoder attention: weight λ of the penalty λ Σ_i (1 − Σ_t α_ti)² that asks every region to be looked at about once.")
+    @Option(help: "With --decoder attention: weight λ of the penalty λ Σ_i (1 − Σ_t α_ti)² that asks every region to be looked at about once (with --region-grid 14, 0.1 scored better on Flickr8k dev).")
     var attentionPenalty: Float = 1
     @Option(help: ArgumentHelp("With --decoder attention: the regions looked at, 7 (pool5's 7 × 7 cells, the default) or 14 (conv5_3's 14 × 14, about 3× the time an epoch).", valueName: "n"))
     var regionGrid: Int?
