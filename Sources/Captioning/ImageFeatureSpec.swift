@@ -4,11 +4,12 @@ import Tensors
 /// training and captioning always agree.
 ///
 /// The pool5 map `[7, 7, 512]` is pooled over its 49 cells (mean, max, or both concatenated), or
-/// its cells (or conv5_3's 196) are kept as regions for attention; then the values are centered with the training set's per-dimension mean and divided by one overall standard
-/// deviation, so the image projection starts from inputs of unit scale (raw pool5 values reach
-/// ~300) without inflating rarely active channels.
+/// its cells (or conv5_3's 196) are kept as regions for attention; then the values are centered
+/// with the training set's per-dimension mean and divided by one overall standard deviation, so
+/// the image projection starts from inputs of unit scale (raw pool5 values reach ~300) without
+/// inflating rarely active channels.
 public struct ImageFeatureSpec: Sendable, Equatable {
-    /// Which pooling of pool5's cells forms the vector.
+    /// Which pooling of pool5's cells (or which cells) forms the vector.
     public enum Pooling: String, Sendable, CaseIterable, Codable {
         /// Mean over cells: 512 values (Show and Tell style global average).
         case mean
