@@ -9,9 +9,9 @@ import Tensors
 ///     row = [ spec₀.vector | spec₁.vector | … ]      member m reads columns(ofMember: m)
 public struct CaptionInput: Sendable, Equatable {
     /// The distinct recipes, in the order members first use them.
-    public let specs: [ImageFeatureSpec]
+    let specs: [ImageFeatureSpec]
     /// Member m reads `specs[specOfMember[m]]`.
-    public let specOfMember: [Int]
+    let specOfMember: [Int]
 
     /// The input of members reading `memberSpecs[m]` each. Recipes with the same pooling are one
     /// recipe (the caller checks their statistics agree: the same training images).
@@ -46,22 +46,7 @@ public struct CaptionInput: Sendable, Equatable {
     /// Each member's columns for ``CaptionEnsemble``; nil when every member reads the whole row.
     public var memberColumns: [Range<Int>]? { isShared ? nil : specOfMember.indices.map(columns(ofMember:)) }
 
-    /// The not yet standardized row: each recipe's pooled values side by side.
-    public func pooled(pool5: Tensor, conv5: Tensor?) -> [Float] {
-        specs.flatMap { ImageFeatureSpec.pooled(pool5: pool5, conv5: $0.needsConv5 ? conv5 : nil, $0.pooling) }
-    }
-
-    /// A pooled row (`pooled(pool5:conv5:)`) standardized, each part by its own recipe.
-    public func standardized(_ raw: [Float]) -> [Float] {
-        precondition(raw.count == size, "a row of \(raw.count) values for an input of \(size)")
-        var start = 0
-        return specs.flatMap { spec in
-            defer { start += spec.size }
-            return spec.standardized(Array(raw[start..<(start + spec.size)]))
-        }
-    }
-
-    /// The row for one photo, as `ImageFeatureSpec.vector(pool5:conv5:)` makes each part.
+    /// The row for one photo, each part as `ImageFeatureSpec.vector(pool5:conv5:)` makes it.
     public func vector(pool5: Tensor, conv5: Tensor?) -> [Float] {
         specs.flatMap { $0.vector(pool5: pool5, conv5: conv5) }
     }
