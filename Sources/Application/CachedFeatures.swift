@@ -83,7 +83,8 @@ public struct CachedFeatures {
         try checkRegions(grid: aligner.config.regionGrid, reader: "the aligner")
     }
 
-    private func checkRegions(grid: Int, reader: String) throws(CaptionError) {
+    /// Refuses a cache without the `grid` × `grid` regions that `reader` (named in the error) reads.
+    public func checkRegions(grid: Int, reader: String) throws(CaptionError) {
         guard grid > cache.layout.gridSize else { return }
         throw .input(cachePath, "keeps only pool5's 7 × 7 cells (a cache made before conv5_3 was kept), and \(reader) "
                      + "reads \(grid) × \(grid) regions: give a new --cache file, which the photos are then encoded into")

@@ -92,10 +92,6 @@ struct TrainAlignerCommand: ParsableCommand {
         let vocabulary = Vocabulary(counting: trainData.tokenizedCaptions(with: tokenizer), minimumCount: training.minCount)
         let embedding = try initEmbeddings.map { try captionerEmbedding($0, vocabulary: vocabulary) }
         let features = try training.features(train: trainData, dev: devData, regionGrid: regionGrid)
-        guard AlignmentTrainingSet.hasRegions(features.train + features.dev, grid: regionGrid) else {
-            throw CaptionError.input(training.dataset.cache, "keeps only pool5's 7 × 7 cells (a cache made before conv5_3 was kept): "
-                                     + "--region-grid 14 needs a new cache; give another --cache file")
-        }
         let train = AlignmentTrainingSet(trainData, vocabulary: vocabulary, tokenizer: tokenizer, features: features.train,
                                          regionGrid: regionGrid)
         let dev = AlignmentTrainingSet(devData, vocabulary: vocabulary, tokenizer: tokenizer, features: features.dev,

@@ -99,10 +99,12 @@ struct TrainingOptions: ParsableArguments {
         (try dataset.load(split: split), try dataset.load(split: devSplit))
     }
 
-    /// Both splits' encoder features, through the feature cache (conv5_3 for a `regionGrid` of 14).
+    /// Both splits' encoder features, through the feature cache (conv5_3 for a `regionGrid` of 14;
+    /// a cache made before conv5_3 was kept is refused then, before any work).
     func features(train: CaptionDataset, dev: CaptionDataset, regionGrid: Int = 7) throws
         -> (train: [EncoderFeatures], dev: [EncoderFeatures]) {
         let cache = try imageOptions.cachedFeatures(dataset.cache)
+        try cache.checkRegions(grid: regionGrid, reader: "the model to train")
         return (try cache.features(of: train, datasetName: dataset.data, label: "train", quiet: quiet, regionGrid: regionGrid),
                 try cache.features(of: dev, datasetName: dataset.data, label: "dev", quiet: quiet, regionGrid: regionGrid))
     }

@@ -3,7 +3,6 @@ import Text
 import ArgumentParser
 import Captioning
 import Datasets
-import Encoder
 import Learning
 
 /// `caption train captioner`: the Show-and-Tell decoder on cached VGG16 features.
@@ -86,7 +85,7 @@ struct TrainCaptionerCommand: ParsableCommand {
         let (trainData, devData) = try training.splits()
         let vocabulary = Vocabulary(counting: trainData.tokenizedCaptions(with: tokenizer), minimumCount: training.minCount)
         let pooling = decoder == .attention ? (regionGrid == 14 ? .conv5Regions : .regions) : pooling ?? .meanMax
-        let features = textOnly ? nil : try features(train: trainData, dev: devData, pooling: pooling)
+        let features = textOnly ? nil : try training.features(train: trainData, dev: devData, regionGrid: pooling == .conv5Regions ? 14 : 7)
         let maxLength = chars ? self.maxLength * 8 : self.maxLength
         let train = CaptionTrainingSet(trainData, vocabulary: vocabulary, tokenizer: tokenizer, maxLength: maxLength,
                                        features: features?.train, pooling: pooling)
@@ -121,7 +120,7 @@ extension TrainCaptionerCommand {
         let start = try ModelFiles.captioner(from)
         do { try SelfCriticalTrainer.check(start) } catch { throw CaptionError.wrapping(error, subject: from) }
         let (trainData, devData) = try training.splits()
-        let features = try features(train: trainData, dev: devData, pooling: start.features!.pooling)  // checked: not text-only
+        let features = try training.features(train: trainData, dev: devData, regionGrid: start.features?.needsConv5 == true ? 14 : 7)
         let train = CaptionTrainingSet(trainData, for: start, maxLength: maxLength, features: features.train)
         let dev = CaptionTrainingSet(devData, for: start, maxLength: maxLength, features: features.dev)
         var options = SelfCriticalOptions()
@@ -136,20 +135,6 @@ extension TrainCaptionerCommand {
         emit("self-critical training from \(from) on \(train.images.count) images: \(options.samples) samples an image, "
              + "baseline \(options.baseline.rawValue); \(trainer.iterationsPerEpoch) iterations an epoch")
         try training.run(trainer, outputFolder: out)
-    }
-}
-
-extension TrainCaptionerCommand {
-    /// Both splits' features through the cache, with conv5_3 when `pooling` reads it; a cache
-    /// made before conv5_3 was kept is refused by name.
-    private func features(train: CaptionDataset, dev: CaptionDataset, pooling: ImageFeatureSpec.Pooling) throws
-        -> (train: [EncoderFeatures], dev: [EncoderFeatures]) {
-        let features = try training.features(train: train, dev: dev, regionGrid: pooling == .conv5Regions ? 14 : 7)
-        if pooling == .conv5Regions, !(features.train + features.dev).allSatisfy({ $0.conv5 != nil }) {
-            throw CaptionError.input(training.dataset.cache, "keeps only pool5's 7 × 7 cells (a cache made before conv5_3 was kept), "
-                                     + "and conv5_3's 14 × 14 regions are needed: give another --cache file")
-        }
-        return features
     }
 }
 
