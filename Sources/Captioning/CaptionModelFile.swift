@@ -66,18 +66,21 @@ public struct CaptionModelFile: Sendable {
         return ensemble.isEmpty ? model : try! CaptionEnsemble([model] + ensemble.map(\.model), inputColumns: input?.memberColumns)  // checked when added
     }
 
-    /// The decoder for captioning: all members fused and packed (`FusedCaptionEnsemble`), the
-    /// weights moved out of this file into it, so one float32 copy stays in memory. The file
-    /// keeps its config, vocabulary, tokenizer, features and info; `decoder`, `write` and
-    /// training need the file read anew.
-    /// Attention members, and members of different configs or features, step on their own weights
-    /// (``CaptionModel`` or ``CaptionEnsemble``), which move into it the same way.
+    /// The decoder for captioning, its weights moved out of this file into it, so one copy stays
+    /// in memory: Show-and-Tell members of one config and one input fused and packed
+    /// (`FusedCaptionEnsemble`), attention members of one size (`FusedAttentionEnsemble`);
+    /// members of both kinds step on their own weights (``CaptionEnsemble``). The file keeps
+    /// its config, vocabulary, tokenizer, features and info; `decoder`, `write` and training need
+    /// the file read anew.
     public mutating func packForDecoding() -> any StepwiseDecoder {
         var members = [model] + ensemble.map(\.model)
         let input = self.input
         model.parameters = [:]
         for k in ensemble.indices { ensemble[k].model.parameters = [:] }
-        // Packing needs one config (Show and Tell) and one input row for all members.
+        if FusedAttentionEnsemble.canPack(members) {
+            return FusedAttentionEnsemble(packing: &members, inputColumns: input?.memberColumns)
+        }
+        // Show and Tell packs with one config and one input row for all members.
         guard members.allSatisfy({ $0.config == members[0].config && $0.config.decoder == .showTell }), input?.isShared ?? true else {
             return members.count == 1 ? members[0] : try! CaptionEnsemble(members, inputColumns: input?.memberColumns)  // checked when added
         }

@@ -1,9 +1,10 @@
 import Foundation
 import Tensors
 
-/// The output layer of a ``FusedCaptionEnsemble`` and the mixture of its members:
+/// The output layer of a packed ensemble (``FusedCaptionEnsemble``, ``FusedAttentionEnsemble``)
+/// and the mixture of its members:
 ///
-///     z_m = h_m · W_o,m + b_o,m                         // [B, H] × [H, V] → [B, V], per member
+///     z_m = y_m · W_o,m + b_o,m                         // [B, K] × [K, V] → [B, V], per member
 ///     log p = z − max z − log Σ exp(z − max z)          // one member: log softmax
 ///     log p = log (1/M) Σ_m exp(z_m − max z_m − log Σ exp(z_m − max z_m))    // M members
 ///
@@ -11,15 +12,27 @@ import Tensors
 /// their partial max and Σ exp (merged as max = maxₛ max_s, Σ = Σₛ Σ_s · e^{max_s − max}), then,
 /// once those are known, its columns of the mixture.
 enum EnsembleMixture {
-    static func logProbabilities(_ state: RecurrentState, members: [FusedCaptionEnsemble.Member],
-                                 hiddenSize h: Int, vocabularySize v: Int, workers: Int) -> Tensor {
-        let rows = state.batchSize, m = members.count, padded = members[0].logits.paddedColumns
-        let panels = members[0].logits.panels, shares = min(workers, panels)
+    /// One member's output layer: W_o `// [K, V]` and b_o zero-padded `// [W_o.paddedColumns]`.
+    struct Layer: Sendable {
+        var weight: PanelMatrix
+        var bias: [Float]
+
+        init(weight: Tensor, bias: Tensor) {
+            self.weight = PanelMatrix(weight)
+            self.bias = bias.data + [Float](repeating: 0, count: self.weight.paddedColumns - bias.count)
+        }
+    }
+
+    /// log p `// [B, V]` from each member's output-layer input y_m, side by side in `inputs`
+    /// `// [B, M·K]` (member m in columns m·K..<(m+1)·K).
+    static func logProbabilities(_ inputs: Tensor, layers: [Layer], vocabularySize v: Int, workers: Int) -> Tensor {
+        let rows = inputs.shape[0], m = layers.count, h = inputs.shape[1] / m, padded = layers[0].weight.paddedColumns
+        let panels = layers[0].weight.panels, shares = min(workers, panels)
         var logits = [Float](repeating: 0, count: m * rows * padded)   // [M][B, V padded]
         for member in 0..<m {
             for r in 0..<rows {
                 let offset = (member * rows + r) * padded
-                logits.replaceSubrange(offset..<(offset + padded), with: members[member].logitsBias)
+                logits.replaceSubrange(offset..<(offset + padded), with: layers[member].bias)
             }
         }
         // Per share, member and row: the max and Σ exp(z − max) over the share's columns.
@@ -30,7 +43,7 @@ enum EnsembleMixture {
             let mine = panelRange(share)
             return min(v, mine.lowerBound * PanelMatrix.width)..<min(v, mine.upperBound * PanelMatrix.width)
         }
-        state.hidden.data.withUnsafeBufferPointer { hidden in
+        inputs.data.withUnsafeBufferPointer { hidden in
         logits.withUnsafeMutableBufferPointer { z in
         partialMax.withUnsafeMutableBufferPointer { maxima in
         partialSum.withUnsafeMutableBufferPointer { sums in
@@ -38,7 +51,7 @@ enum EnsembleMixture {
                 let columns = columnRange(share)
                 for member in 0..<m {
                     let out = z.baseAddress! + member * rows * padded
-                    members[member].logits.multiply(hidden.baseAddress! + member * h, lda: m * h, m: rows, kRange: 0..<h,
+                    layers[member].weight.multiply(hidden.baseAddress! + member * h, lda: m * h, m: rows, kRange: 0..<h,
                                                     panels: panelRange(share), into: out, ldc: padded)
                     for r in 0..<rows where !columns.isEmpty {
                         let row = out + r * padded

@@ -34,10 +34,8 @@ public struct FusedCaptionEnsemble: StepwiseDecoder {
         var gates: PanelMatrix
         /// The cell's bias in the same column order, zero-padded `// [gates.paddedColumns]`.
         var gateBias: [Float]
-        /// W_o `// [H, V]`.
-        var logits: PanelMatrix
-        /// b_o, zero-padded `// [logits.paddedColumns]`.
-        var logitsBias: [Float]
+        /// W_o `// [H, V]` and b_o.
+        var output: EnsembleMixture.Layer
     }
 
     let members: [Member]
@@ -60,30 +58,18 @@ public struct FusedCaptionEnsemble: StepwiseDecoder {
         guard let config = models.first?.config else { preconditionFailure("an ensemble needs at least one model") }
         precondition(models.allSatisfy { $0.config == config }, "fused ensemble members must share one config")
         let g = config.cell.gateCount, e = config.embeddingSize, h = config.hiddenSize
-        let blocks = (h + Self.unitsPerBlock - 1) / Self.unitsPerBlock
         var members: [Member] = []
         for index in models.indices {
             let parameters = models[index].parameters
             let kind = config.cell.rawValue
-            let weight = parameters["\(kind).weight"]!, bias = parameters["\(kind).bias"]!
-            // Panel b·G + q: gate q of units 32b..<32b+32, columns q·H + 32b … of the cell's weight.
-            let sources = (0..<(blocks * g)).map { panel in
-                let (block, q) = (panel / g, panel % g)
-                let first = block * Self.unitsPerBlock
-                return (q * h + first)..<(q * h + min(h, first + Self.unitsPerBlock))
-            }
-            let gates = PanelMatrix(weight, panelColumns: sources)
-            var gateBias = [Float](repeating: 0, count: gates.paddedColumns)
-            for (panel, range) in sources.enumerated() {
-                for (offset, column) in range.enumerated() { gateBias[panel * PanelMatrix.width + offset] = bias.data[column] }
-            }
-            let logits = PanelMatrix(parameters[CaptionModel.logitsWeightName]!)
-            var logitsBias = parameters[CaptionModel.logitsBiasName]!.data
-            logitsBias += [Float](repeating: 0, count: logits.paddedColumns - logitsBias.count)
+            let (gates, gateBias) = Self.packGates(parameters["\(kind).weight"]!, bias: parameters["\(kind).bias"]!,
+                                                   hiddenSize: h, gateCount: g)
             let projection = config.textOnly ? nil : (weight: parameters[CaptionModel.imageProjectionWeightName]!,
                                                       bias: parameters[CaptionModel.imageProjectionBiasName]!)
             members.append(Member(embedding: parameters[CaptionModel.embedName]!, imageProjection: projection,
-                                  gates: gates, gateBias: gateBias, logits: logits, logitsBias: logitsBias))
+                                  gates: gates, gateBias: gateBias,
+                                  output: EnsembleMixture.Layer(weight: parameters[CaptionModel.logitsWeightName]!,
+                                                                bias: parameters[CaptionModel.logitsBiasName]!)))
             models[index].parameters = [:]
         }
         self.members = members
@@ -91,6 +77,43 @@ public struct FusedCaptionEnsemble: StepwiseDecoder {
         inputSize = e
         hiddenSize = h
         vocabularySize = config.vocabularySize
+    }
+
+    /// A cell's weight `[K, G·H]` packed with its columns regrouped (`gateColumn`), and its bias
+    /// `[G·H]` in the same order, zero-padded.
+    static func packGates(_ weight: Tensor, bias: Tensor, hiddenSize h: Int, gateCount g: Int) -> (PanelMatrix, [Float]) {
+        let blocks = (h + unitsPerBlock - 1) / unitsPerBlock
+        // Panel b·G + q: gate q of units 32b..<32b+32, columns q·H + 32b … of the cell's weight.
+        let sources = (0..<(blocks * g)).map { panel in
+            let (block, q) = (panel / g, panel % g)
+            let first = block * unitsPerBlock
+            return (q * h + first)..<(q * h + min(h, first + unitsPerBlock))
+        }
+        let gates = PanelMatrix(weight, panelColumns: sources)
+        var gateBias = [Float](repeating: 0, count: gates.paddedColumns)
+        for (panel, range) in sources.enumerated() {
+            for (offset, column) in range.enumerated() { gateBias[panel * PanelMatrix.width + offset] = bias.data[column] }
+        }
+        return (gates, gateBias)
+    }
+
+    /// The LSTM cell (as `LSTMCell`) for `units` of one row, 8 units at a time, from the row's
+    /// regrouped gate pre-activations (blocks of `unitsPerBlock` units, gates i, f, o, g side by
+    /// side in each): c = f ⊙ c_prev + i ⊙ g, h = o ⊙ tanh c, written at unit j of `memory` and
+    /// `hidden` (read at unit j of `previousMemory`).
+    @inline(__always)
+    static func lstm(_ units: Range<Int>, gates row: UnsafePointer<Float>, previousMemory: UnsafePointer<Float>,
+                     memory: UnsafeMutablePointer<Float>, hidden: UnsafeMutablePointer<Float>) {
+        for j in stride(from: units.lowerBound, to: units.upperBound, by: 8) {
+            let count = min(8, units.upperBound - j), gate = row + gateColumn(gate: 0, unit: j, gateCount: 4)
+            let i = RowKernels.sigmoid(RowKernels.load(gate, count: count))
+            let f = RowKernels.sigmoid(RowKernels.load(gate + unitsPerBlock, count: count))
+            let o = RowKernels.sigmoid(RowKernels.load(gate + 2 * unitsPerBlock, count: count))
+            let candidate = RowKernels.tanh(RowKernels.load(gate + 3 * unitsPerBlock, count: count))
+            let c = f * RowKernels.load(previousMemory + j, count: count) + i * candidate
+            RowKernels.store(c, memory + j, count: count)
+            RowKernels.store(o * RowKernels.tanh(c), hidden + j, count: count)
+        }
     }
 
     /// Where gate q of unit j sits among the regrouped gate columns: block j/32, then gate q,
@@ -122,7 +145,7 @@ public struct FusedCaptionEnsemble: StepwiseDecoder {
         let next = advance(state) { m, row, x in
             members[m].embedding.data.withUnsafeBufferPointer { x.update(from: $0.baseAddress! + tokens[row] * inputSize, count: inputSize) }
         }
-        return (next, EnsembleMixture.logProbabilities(next, members: members, hiddenSize: hiddenSize,
+        return (next, EnsembleMixture.logProbabilities(next.hidden, layers: members.map(\.output),
                                                        vocabularySize: vocabularySize, workers: workers))
     }
 
@@ -193,18 +216,8 @@ public struct FusedCaptionEnsemble: StepwiseDecoder {
                         let out = r * m * h + member * h
                         let row = pre + r * gateColumns
                         if cell == .lstm {
-                            // As `LSTMCell`, 8 units at a time: gate blocks i, f, o, g, each gate's
-                            // units contiguous within a block of `unitsPerBlock` (a multiple of 8).
-                            for j in stride(from: units.lowerBound, to: units.upperBound, by: 8) {
-                                let count = min(8, units.upperBound - j), gate = row + Self.gateColumn(gate: 0, unit: j, gateCount: g)
-                                let i = RowKernels.sigmoid(RowKernels.load(gate, count: count))
-                                let f = RowKernels.sigmoid(RowKernels.load(gate + Self.unitsPerBlock, count: count))
-                                let o = RowKernels.sigmoid(RowKernels.load(gate + 2 * Self.unitsPerBlock, count: count))
-                                let candidate = RowKernels.tanh(RowKernels.load(gate + 3 * Self.unitsPerBlock, count: count))
-                                let c = f * RowKernels.load(cIn.baseAddress! + out + j, count: count) + i * candidate
-                                RowKernels.store(c, cOut.baseAddress! + out + j, count: count)
-                                RowKernels.store(o * RowKernels.tanh(c), hOut.baseAddress! + out + j, count: count)
-                            }
+                            Self.lstm(units, gates: row, previousMemory: cIn.baseAddress! + out,
+                                      memory: cOut.baseAddress! + out, hidden: hOut.baseAddress! + out)
                             continue
                         }
                         for j in units {

@@ -40,7 +40,7 @@ import Text
         #expect(worst <= tolerance, "\(what): differs by \(worst)")
     }
 
-    /// 3 rows go row by row, 5 and 11 through BLAS (`PanelMatrix.rowsByRow`).
+    /// 3, 5 and 11 rows: whole groups of three rows and the one or two left over.
     @Test(arguments: [CellKind.lstm, .gru, .rnn], [1, 3])
     func stepMatchesTheMembersStepAndTheirMixture(cell: CellKind, count: Int) {
         for tokens in [[1, 3, 299], [1, 3, 299, 7, 3], [1, 3, 299, 7, 3, 4, 5, 6, 200, 100, 8]] {
@@ -72,7 +72,7 @@ import Text
         // On one thread (as each of `caption batch`'s searches runs it): the same step.
         let (alone, aloneLogProbs) = fused.sharingCores(Parallel.workers * 2).step(state, tokens: tokens)
         Self.expectClose(alone.hidden, next.hidden, tolerance: 0, "\(cell) one thread hidden")
-        Self.expectClose(aloneLogProbs, logProbs, tolerance: 1e-6, "\(cell) one thread log p")
+        Self.expectClose(aloneLogProbs, logProbs, tolerance: 1e-5, "\(cell) one thread log p")  // the shares merge in another order
     }
 
     @Test(arguments: [CellKind.lstm, .gru, .rnn])

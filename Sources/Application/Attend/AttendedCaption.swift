@@ -34,7 +34,8 @@ public struct AttendedCaption: Sendable {
         switch pipeline.decoder {
         case let model as CaptionModel: attention = model.attention(of: ids, feature: feature)
         case let ensemble as CaptionEnsemble: attention = ensemble.attention(of: ids, feature: feature)!  // it has an attention member
-        default: preconditionFailure("an attention captioner decodes as a CaptionModel or CaptionEnsemble")
+        case let ensemble as FusedAttentionEnsemble: attention = ensemble.attention(of: ids, feature: feature)
+        default: preconditionFailure("an attention captioner decodes as a CaptionModel, CaptionEnsemble or FusedAttentionEnsemble")
         }
         self.image = image
         caption = record.caption
