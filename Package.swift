@@ -27,15 +27,15 @@ let package = Package(
             .linkedLibrary("gif"), .linkedLibrary("tiff"), .linkedLibrary("heif"), .linkedLibrary("dav1d"),
         ]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
-        // The decoder's panel products in AVX2 + FMA + F16C, chosen at run time (the Swift code is
-        // compiled for baseline x86-64), with a portable fallback.
+        // The decoder's panel products and float16 widening in AVX2 + FMA + F16C, chosen at run
+        // time (the Swift code is compiled for baseline x86-64), with a portable fallback.
         .target(name: "CKernels"),
 
         // The bottom: no model knowledge.
         .target(name: "Support"),
         .target(name: "ImageDecoding", dependencies: ["CImageCodecs"]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
-        .target(name: "Formats", dependencies: ["Support", "Tensors"]),
+        .target(name: "Formats", dependencies: ["CKernels", "Support", "Tensors"]),
         .target(name: "Text"),
         .target(name: "Evaluation"),
         // The models.

@@ -16,7 +16,8 @@
 static float half_to_float(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff, bits;
     if (exponent == 0x1f) {
-        bits = sign | 0x7f800000u | (mantissa << 13);
+        // Infinity, or a NaN made quiet, as F16C and Swift's Float(Float16) make it.
+        bits = sign | 0x7f800000u | (mantissa << 13) | (mantissa ? 0x400000u : 0);
     } else if (exponent != 0) {
         bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
     } else if (mantissa == 0) {
@@ -118,8 +119,15 @@ static void attention_scores_portable(const float *keys, long regions, long a, c
     }
 }
 
+// The source of a widening may sit at any byte offset (a tensor in a file): every load is a memcpy.
+static uint16_t load_half(const uint16_t *p) {
+    uint16_t h;
+    memcpy(&h, p, sizeof h);
+    return h;
+}
+
 static void widen_portable(const uint16_t *src, float *dst, long n) {
-    for (long i = 0; i < n; i++) dst[i] = half_to_float(src[i]);
+    for (long i = 0; i < n; i++) dst[i] = half_to_float(load_half(src + i));
 }
 
 #ifdef CK_X86
@@ -225,7 +233,7 @@ PANEL_KERNEL(panel_f16_avx2, uint16_t, load_f16)
 AVX2 static void widen_avx2(const uint16_t *src, float *dst, long n) {
     long i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, load_f16(src + i));
-    for (; i < n; i++) dst[i] = half_to_float(src[i]);
+    for (; i < n; i++) dst[i] = half_to_float(load_half(src + i));
 }
 
 AVX2 static int narrow_avx2(const float *src, uint16_t *dst, long n) {

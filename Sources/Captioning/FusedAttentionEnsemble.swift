@@ -74,23 +74,7 @@ public struct FusedAttentionEnsemble: StepwiseDecoder {
         let e = config.embeddingSize, h = config.hiddenSize, f = config.featureSize, a = config.attentionSize
         var members: [Member] = []
         for index in models.indices {
-            let p = models[index].parameters
-            func padded(_ bias: Tensor, _ matrix: PanelMatrix) -> [Float] {
-                bias.data + [Float](repeating: 0, count: matrix.paddedColumns - bias.count)
-            }
-            let initial = PanelMatrix(p[CaptionModel.initialStateWeightName]!)
-            let (gates, gateBias) = FusedCaptionEnsemble.packGates(p[LSTMCell.weightName]!, bias: p[LSTMCell.biasName]!,
-                                                                   hiddenSize: h, gateCount: 4)
-            let deep = Tensor(shape: [h + f, e],
-                              data: p[CaptionModel.outputHiddenName]!.data + p[CaptionModel.outputContextName]!.data)
-            members.append(Member(
-                embedding: p[CaptionModel.embedName]!, regionCount: models[index].config.regionCount,
-                keys: p[CaptionModel.attentionKeysWeightName]!, keysBias: p[CaptionModel.attentionKeysBiasName]!,
-                initial: initial, initialBias: padded(p[CaptionModel.initialStateBiasName]!, initial),
-                queries: PanelMatrix(p[CaptionModel.attentionQueryWeightName]!),
-                score: p[CaptionModel.attentionScoreName]!.data, attentionGateBias: p[CaptionModel.attentionGateBiasName]!.data,
-                gates: gates, gateBias: gateBias, deepOutput: PanelMatrix(deep),
-                output: EnsembleMixture.Layer(weight: p[CaptionModel.logitsWeightName]!, bias: p[CaptionModel.logitsBiasName]!)))
+            members.append(Self.pack(models[index].parameters, regionCount: models[index].config.regionCount, config: config))
             models[index].parameters = [:]
         }
         self.members = members
@@ -100,6 +84,26 @@ public struct FusedAttentionEnsemble: StepwiseDecoder {
         featureSize = f
         attentionSize = a
         vocabularySize = config.vocabularySize
+    }
+
+    /// One member's parameters, packed.
+    private static func pack(_ p: [String: Tensor], regionCount: Int, config: CaptionModel.Config) -> Member {
+        let e = config.embeddingSize, h = config.hiddenSize, f = config.featureSize
+        func padded(_ bias: Tensor, _ matrix: PanelMatrix) -> [Float] {
+            bias.data + [Float](repeating: 0, count: matrix.paddedColumns - bias.count)
+        }
+        let initial = PanelMatrix(p[CaptionModel.initialStateWeightName]!)
+        let (gates, gateBias) = FusedCaptionEnsemble.packGates(p[LSTMCell.weightName]!, bias: p[LSTMCell.biasName]!,
+                                                               hiddenSize: h, gateCount: 4)
+        let deep = Tensor(shape: [h + f, e], data: p[CaptionModel.outputHiddenName]!.data + p[CaptionModel.outputContextName]!.data)
+        return Member(
+            embedding: p[CaptionModel.embedName]!, regionCount: regionCount,
+            keys: p[CaptionModel.attentionKeysWeightName]!, keysBias: p[CaptionModel.attentionKeysBiasName]!,
+            initial: initial, initialBias: padded(p[CaptionModel.initialStateBiasName]!, initial),
+            queries: PanelMatrix(p[CaptionModel.attentionQueryWeightName]!),
+            score: p[CaptionModel.attentionScoreName]!.data, attentionGateBias: p[CaptionModel.attentionGateBiasName]!.data,
+            gates: gates, gateBias: gateBias, deepOutput: PanelMatrix(deep),
+            output: EnsembleMixture.Layer(weight: p[CaptionModel.logitsWeightName]!, bias: p[CaptionModel.logitsBiasName]!))
     }
 
     /// Splits each step over `Parallel.workers / shares` threads (at least one).

@@ -38,22 +38,41 @@ struct PanelMatrix: Sendable {
         let k = matrix.shape[0], n = matrix.shape[1]
         rows = k
         panels = sources.count
-        var packed = [Float](repeating: 0, count: panels * k * Self.width)
-        packed.withUnsafeMutableBufferPointer { target in
+        let count = panels * k * Self.width
+        // Float16 when every value is one exactly (each panel row narrowed in place, stopping at
+        // the first that is not), else float32.
+        var half = [UInt16](repeating: 0, count: count)
+        let exact = half.withUnsafeMutableBufferPointer { target in
             matrix.data.withUnsafeBufferPointer { source in
-                for (p, range) in sources.enumerated() where !range.isEmpty {
-                    for row in 0..<k {
+                // Row by row, each row's segments to their panels: the source is read in order and
+                // the writes stay on one page per panel for 32 rows.
+                for row in 0..<k {
+                    for (p, range) in sources.enumerated() where !range.isEmpty
+                        && ck_narrow_f16_exact(source.baseAddress! + row * n + range.lowerBound,
+                                               target.baseAddress! + (p * k + row) * Self.width, range.count) == 0 {
+                        return false
+                    }
+                }
+                return true
+            }
+        }
+        if exact {
+            storage = .half(half)
+            return
+        }
+        half = []
+        var single = [Float](repeating: 0, count: count)
+        single.withUnsafeMutableBufferPointer { target in
+            matrix.data.withUnsafeBufferPointer { source in
+                for row in 0..<k {
+                    for (p, range) in sources.enumerated() where !range.isEmpty {
                         (target.baseAddress! + (p * k + row) * Self.width)
                             .update(from: source.baseAddress! + row * n + range.lowerBound, count: range.count)
                     }
                 }
             }
         }
-        var half = [UInt16](repeating: 0, count: packed.count)
-        let exact = packed.withUnsafeBufferPointer { source in
-            half.withUnsafeMutableBufferPointer { ck_narrow_f16_exact(source.baseAddress!, $0.baseAddress!, source.count) }
-        }
-        storage = exact == 1 ? .half(half) : .single(packed)
+        storage = .single(single)
     }
 
     /// Packs a row-major tensor `// [K, N]`, columns in order.

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The element types this project stores in safetensors files, spelled as in the header.
 ///
 /// Everything is computed in `Float`; F16 and BF16 exist only to halve the size of stored weights
@@ -47,54 +49,18 @@ public enum SafeTensorsDType: String, Sendable, CaseIterable {
         }
     }
 
-    /// float16 → float32, 8 values at a time in integer SIMD (the package targets baseline
-    /// x86-64, where `Float(Float16)` is a scalar library call per value: 8% of a cold start).
-    ///
-    /// Exact for every bit pattern (F. Giesen's "half to float" by magic): with h = s·e₅·m₁₀,
-    ///
-    ///     normal:    bits = s<<31 | (e + 112)<<23 | m<<13        (rebias 15 → 127)
-    ///     inf / NaN: bits = s<<31 | 255<<23 | m<<13 (| quiet bit)  (payload kept, NaN made quiet)
-    ///     e = 0:     float(m<<13 | 113<<23) − 2⁻¹⁴               (m·2⁻²⁴, exact: one rounding-free subtraction)
+    /// float16 → float32, exactly for every bit pattern (a NaN comes out quiet, as from
+    /// `Float(Float16)`), eight at a time with F16C (`ck_widen_f16`): the package targets
+    /// baseline x86-64, where `Float(Float16)` is a scalar library call per value.
     public static func widenHalves(_ bytes: UnsafeRawBufferPointer, count: Int, into target: UnsafeMutablePointer<Float>) {
-        let source = bytes.baseAddress!
+        precondition(bytes.count >= 2 * count, "\(bytes.count) bytes for \(count) float16 values")
         #if _endian(little)
-        let vectorEnd = count - count % 8
+        ck_widen_f16(bytes.baseAddress!.assumingMemoryBound(to: UInt16.self), target, count)
         #else
-        let vectorEnd = 0  // the vector loads below read the file's little-endian lanes as they are
+        for i in 0..<count {
+            target[i] = Float(Float16(bitPattern: UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+        }
         #endif
-        var i = 0
-        while i < vectorEnd {
-            let halves = source.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<UInt16>.self)
-            UnsafeMutableRawPointer(target + i).storeBytes(of: widen(halves),
-                                                            as: SIMD8<Float>.self)
-            i += 8
-        }
-        while i < count {
-            let half = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-            target[i] = widen(SIMD8<UInt16>(repeating: half))[0]
-            i += 1
-        }
-    }
-
-    @inline(__always)
-    static func widen(_ halves: SIMD8<UInt16>) -> SIMD8<Float> {
-        // Lane masks come from shifts, not `.==` and `replacing(with:where:)`, which Swift
-        // lowers to a scalar loop per lane.
-        let h = SIMD8<UInt32>(truncatingIfNeeded: halves)
-        let exponent = (h &>> 10) & 0x1F
-        let isInfOrNaN = 0 &- ((exponent &+ 1) &>> 5)            // e = 31
-        let isSubnormal = 0 &- (((exponent &- 1) &>> 31) & 1)    // e = 0
-        let isNaN = 0 &- (((0x7C00 &- (h & 0x7FFF)) &>> 31) & 1) // e = 31, m ≠ 0
-        var magnitude = ((h & 0x7FFF) &<< 13) &+ ((127 - 15) << 23)
-        // Inf and NaN: the exponent goes all the way to 255, and a NaN comes out quiet, as
-        // `Float(Float16)` and the F16C instruction make it.
-        magnitude &+= isInfOrNaN & ((128 - 16) << 23)
-        magnitude |= isNaN & 0x0040_0000
-        // Zero and subnormals: renormalize through one exact float subtraction.
-        let renormalized = unsafeBitCast(magnitude &+ (1 << 23), to: SIMD8<Float>.self)
-            - SIMD8<Float>(repeating: Float(bitPattern: 113 << 23))
-        magnitude = (isSubnormal & unsafeBitCast(renormalized, to: SIMD8<UInt32>.self)) | (~isSubnormal & magnitude)
-        return unsafeBitCast(magnitude | ((h & 0x8000) &<< 16), to: SIMD8<Float>.self)
     }
 
     /// Encodes `values` as little-endian elements of this type.

@@ -13,9 +13,21 @@ public enum LargeAllocations {
         _ = glibcMallopt(mmapThreshold, 4 << 20)
         #endif
     }
+
+    /// Hands the heap's free pages back to the system now (glibc's `malloc_trim`). Loading a
+    /// captioner reads its float16 file into float32 tensors and packs them back into float16
+    /// panels: the float32 blocks under 4 MB (query, initial-state and output weights, 21 MB for
+    /// the shipped model) are freed into the heap, where they stayed resident through the
+    /// encoder's run (peak 218 MB against 194 MB trimmed, `/usr/bin/time`).
+    public static func returnFreedPages() {
+        #if os(Linux)
+        _ = glibcMallocTrim(0)
+        #endif
+    }
 }
 
 #if os(Linux)
+@_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
 /// glibc's `mallopt` and its `M_MMAP_THRESHOLD` (malloc.h), which the Glibc module does not export.
 @_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 private let mmapThreshold: Int32 = -3

@@ -3,6 +3,7 @@ import Captioning
 import Encoder
 import Foundation
 import ImageDecoding
+import Support
 import Tensors
 
 /// What captioning a photo needs, loaded once: the captioner, its image-feature recipe, the
@@ -59,7 +60,9 @@ public struct CaptionPipeline: Sendable {
                     guard file.features != nil else {
                         throw .input(model ?? "the captioner", "a text-only language model cannot caption images; use `caption sample`")
                     }
-                    return (file, file.packForDecoding())
+                    let decoder = file.packForDecoding()
+                    LargeAllocations.returnFreedPages()
+                    return (file, decoder)
                 }
             } else {
                 encoder = timed(1) { () throws(CaptionError) in try ModelFiles.encoder(weights) }

@@ -15,7 +15,8 @@
 void ck_panel_f32(const float *w, long count, const float *a, long lda, long m, float *c, long ldc);
 void ck_panel_f16(const uint16_t *w, long count, const float *a, long lda, long m, float *c, long ldc);
 
-// dst[i] = float(src[i]) for n IEEE float16 values, exactly.
+// dst[i] = float(src[i]) for n IEEE float16 values, exactly (a NaN comes out quiet); src may sit
+// at any byte offset.
 void ck_widen_f16(const uint16_t *src, float *dst, long n);
 
 // dst[i] = the float16 bits of src[i] for n values; returns 1 when every value converted
