@@ -30,11 +30,13 @@ let package = Package(
         // The decoder's panel products and float16 widening in AVX2 + FMA + F16C, chosen at run
         // time (the Swift code is compiled for baseline x86-64), with a portable fallback.
         .target(name: "CKernels"),
+        // One pool of worker threads that spin briefly between jobs, under `Parallel.forEach`.
+        .target(name: "CWorkerPool"),
 
         // The bottom: no model knowledge.
         .target(name: "Support"),
         .target(name: "ImageDecoding", dependencies: ["CImageCodecs"]),
-        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "CWorkerPool"]),
         .target(name: "Formats", dependencies: ["CKernels", "Support", "Tensors"]),
         .target(name: "Text"),
         .target(name: "Evaluation"),
