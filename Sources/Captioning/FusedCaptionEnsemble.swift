@@ -11,7 +11,8 @@ import Tensors
 /// m·H..<(m+1)·H), so beam search, sampling and re-scoring run on it unchanged.
 ///
 /// A step at a few rows is bound by reading the weights (three LSTM-512 members over 2540 words:
-/// 41 MB a step), so everything serves that one read:
+/// 41 MB a step in float32, 20 MB as the float16 panels of a shipped file), so everything serves
+/// that one read:
 /// - each gate weight `[E+H, G·H]` and output weight `[H, V]` is a ``PanelMatrix``, read once a
 ///   step in order, with no per-call re-packing;
 /// - the gate columns are regrouped by blocks of 32 units, all gates of a block side by side: a
@@ -20,9 +21,8 @@ import Tensors
 ///   (`workers` of them: one when the caller already keeps every core busy);
 /// - the mixture exponentiates each logit once (not log-softmax, then exp, then log).
 ///
-/// This replaces the members' own copies of the weights (`CaptionModelFile.packedDecoder()`): one
-/// float32 copy of the model lives in memory. Another kind of member (e.g. one with attention)
-/// would step beside it as a ``StepwiseDecoder`` of its own.
+/// This replaces the members' own copies of the weights (`CaptionModelFile.packForDecoding()`):
+/// one copy of the model lives in memory. Attention members pack into ``FusedAttentionEnsemble``.
 public struct FusedCaptionEnsemble: StepwiseDecoder {
     /// One member's weights, packed.
     struct Member: Sendable {

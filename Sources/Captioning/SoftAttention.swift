@@ -13,8 +13,9 @@ import Tensors
 ///     β = σ(g + b_g)                         // [F], the gate that lets a step look less
 ///     ẑ = β ⊙ z                              // [F], what the LSTM and the output read
 ///
-/// The tanh of every (row, region) pair is the costly part (L·A values a row), done eight
-/// lanes at a time; training keeps it for the backward pass.
+/// The tanh of every (row, region) pair is the costly part (L·A values a row): training computes
+/// it eight lanes at a time and keeps it for the backward pass; decoding keeps nothing and runs
+/// the scores in AVX2 (`ck_attention_scores`).
 struct SoftAttention {
     /// L, F, A.
     let regionCount: Int, featureSize: Int, attentionSize: Int
@@ -35,39 +36,37 @@ struct SoftAttention {
                  gate: UnsafeMutablePointer<Float>, gated: UnsafeMutablePointer<Float>, gatedStride: Int,
                  squashed: UnsafeMutablePointer<Float>?) {
         let l = regionCount, f = featureSize, a = attentionSize, queryWidth = a + f
-        do {
-            for r in 0..<rows {
-                let source = image(r), query = queries + r * queryWidth, weights = alpha + r * l
-                if let squashed {
-                    for i in 0..<l {
-                        let key = source.keys + i * a, target = squashed + (r * l + i) * a
-                        var sums = SIMD8<Float>()
-                        for j in stride(from: 0, to: a, by: 8) {
-                            let lanes = min(8, a - j)
-                            let t = RowKernels.tanh(RowKernels.load(key + j, count: lanes) + RowKernels.load(query + j, count: lanes))
-                            RowKernels.store(t, target + j, count: lanes)
-                            // Lanes past `a` load as zeros: tanh(0) · 0 adds nothing.
-                            sums += t * RowKernels.load(score + j, count: lanes)
-                        }
-                        weights[i] = sums.sum()
+        for r in 0..<rows {
+            let source = image(r), query = queries + r * queryWidth, weights = alpha + r * l
+            if let squashed {
+                for i in 0..<l {
+                    let key = source.keys + i * a, target = squashed + (r * l + i) * a
+                    var sums = SIMD8<Float>()
+                    for j in stride(from: 0, to: a, by: 8) {
+                        let lanes = min(8, a - j)
+                        let t = RowKernels.tanh(RowKernels.load(key + j, count: lanes) + RowKernels.load(query + j, count: lanes))
+                        RowKernels.store(t, target + j, count: lanes)
+                        // Lanes past `a` load as zeros: tanh(0) · 0 adds nothing.
+                        sums += t * RowKernels.load(score + j, count: lanes)
                     }
-                } else {
-                    // Decoding keeps no tanh values: the AVX2 kernel, which costs a fifth as much.
-                    ck_attention_scores(source.keys, l, a, query, score, weights)
+                    weights[i] = sums.sum()
                 }
-                let top = RowKernels.maximum(weights, count: l)
-                let total = RowKernels.exponentiate(weights, count: l, shift: top)
-                RowKernels.scale(weights, by: 1 / total, count: l)
-                // z = aᵀα: the regions weighted by their attention.
-                BLAS.gemv(trans: true, m: l, n: f, a: source.regions, lda: f, x: weights, y: context + r * f)
-                for j in stride(from: 0, to: f, by: 8) {
-                    let lanes = min(8, f - j)
-                    let beta = RowKernels.sigmoid(RowKernels.load(query + a + j, count: lanes)
-                                                  + RowKernels.load(gateBias + j, count: lanes))
-                    RowKernels.store(beta, gate + r * f + j, count: lanes)
-                    RowKernels.store(beta * RowKernels.load(context + r * f + j, count: lanes),
-                                     gated + r * gatedStride + j, count: lanes)
-                }
+            } else {
+                // Decoding keeps no tanh values: the AVX2 kernel, which costs a fifth as much.
+                ck_attention_scores(source.keys, l, a, query, score, weights)
+            }
+            let top = RowKernels.maximum(weights, count: l)
+            let total = RowKernels.exponentiate(weights, count: l, shift: top)
+            RowKernels.scale(weights, by: 1 / total, count: l)
+            // z = aᵀα: the regions weighted by their attention.
+            BLAS.gemv(trans: true, m: l, n: f, a: source.regions, lda: f, x: weights, y: context + r * f)
+            for j in stride(from: 0, to: f, by: 8) {
+                let lanes = min(8, f - j)
+                let beta = RowKernels.sigmoid(RowKernels.load(query + a + j, count: lanes)
+                                              + RowKernels.load(gateBias + j, count: lanes))
+                RowKernels.store(beta, gate + r * f + j, count: lanes)
+                RowKernels.store(beta * RowKernels.load(context + r * f + j, count: lanes),
+                                 gated + r * gatedStride + j, count: lanes)
             }
         }
     }
