@@ -126,6 +126,10 @@ static uint16_t load_half(const uint16_t *p) {
     return h;
 }
 
+static void round_portable(float *values, long n) {
+    for (long i = 0; i < n; i++) values[i] = (float)(_Float16)values[i];
+}
+
 static void widen_portable(const uint16_t *src, float *dst, long n) {
     for (long i = 0; i < n; i++) dst[i] = half_to_float(load_half(src + i));
 }
@@ -297,6 +301,15 @@ AVX2 static void attention_scores_avx2(const float *keys, long regions, long a, 
     }
 }
 
+AVX2 static void round_avx2(float *values, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(values + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        _mm256_storeu_ps(values + i, _mm256_cvtph_ps(h));
+    }
+    round_portable(values + i, n - i);
+}
+
 static int detect_avx2(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
@@ -363,4 +376,11 @@ void ck_attention_scores(const float *keys, long regions, long a, const float *q
     if (ck_has_avx2()) { attention_scores_avx2(keys, regions, a, query, w, scores); return; }
 #endif
     attention_scores_portable(keys, regions, a, query, w, scores);
+}
+
+void ck_round_f16(float *values, long n) {
+#ifdef CK_X86
+    if (ck_has_avx2()) { round_avx2(values, n); return; }
+#endif
+    round_portable(values, n);
 }

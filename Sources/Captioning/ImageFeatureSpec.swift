@@ -1,3 +1,4 @@
+import CKernels
 import Tensors
 
 /// How an image's encoder output becomes the captioner's input vector, saved with the model so
@@ -82,14 +83,29 @@ public struct ImageFeatureSpec: Sendable, Equatable {
     /// `raw` (a pooled vector, or cells of the same channels) standardized.
     public func standardized(_ raw: [Float]) -> [Float] {
         let channels = mean.count
-        return raw.indices.map { (raw[$0] - mean[$0 % channels]) / std[$0 % channels] }
+        precondition(raw.count % channels == 0, "\(raw.count) values are not whole rows of \(channels) channels")
+        var out = raw
+        out.withUnsafeMutableBufferPointer { values in
+            mean.withUnsafeBufferPointer { mean in
+                std.withUnsafeBufferPointer { std in
+                    for row in stride(from: 0, to: values.count, by: channels) {
+                        for k in 0..<channels { values[row + k] = (values[row + k] - mean[k]) / std[k] }
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// The model input for one image: pooled, then standardized. pool5 is first rounded to
     /// float16, as the feature cache stores it for training, so a photo captioned straight from
     /// the encoder gets exactly the input its cached copy trained on.
     public func vector(pool5: Tensor, conv5: Tensor?) -> [Float] {
-        func rounded(_ map: Tensor) -> Tensor { Tensor(shape: map.shape, data: map.data.map { Float(Float16($0)) }) }
+        func rounded(_ map: Tensor) -> Tensor {
+            var copy = map
+            copy.data.withUnsafeMutableBufferPointer { ck_round_f16($0.baseAddress!, $0.count) }
+            return copy
+        }
         return standardized(Self.pooled(pool5: rounded(pool5), conv5: needsConv5 ? conv5.map(rounded) : nil, pooling))
     }
 

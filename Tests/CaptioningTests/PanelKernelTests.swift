@@ -75,6 +75,27 @@ import Testing
         }
     }
 
+    /// Rounding to float16 in place gives Swift's `Float(Float16(x))`: ties to even, subnormals,
+    /// overflow to infinity; every float16 number, and the halfway points between neighbours.
+    @Test func roundingToFloat16MatchesSwift() {
+        var values = Self.uniform(4096, seed: 7).enumerated().map { $0.element * Float(1 << ($0.offset % 40)) / 1e6 }
+        values += [0, -0, 65504, 65519.99, 65520, 1e9, -1e9, 6e-8, 3e-8, 2.9e-8, 1e-10, .infinity, -.infinity]
+        for bits in stride(from: UInt16(0), to: 0x7C00, by: 97) {
+            let low = Float(Float16(bitPattern: bits)), high = Float(Float16(bitPattern: bits + 1))
+            values += [low, (low + high) / 2, -(low + high) / 2]
+        }
+        Self.bothPaths { path in
+            var rounded = values
+            ck_round_f16(&rounded, rounded.count)
+            for (value, got) in zip(values, rounded) {
+                #expect(got.bitPattern == Float(Float16(value)).bitPattern, "\(path): \(value) rounds to \(got)")
+            }
+            var nan: [Float] = [.nan]
+            ck_round_f16(&nan, 1)
+            #expect(nan[0].isNaN, "\(path)")
+        }
+    }
+
     /// scores[i] = Σ_j w_j tanh(k_ij + q_j), with keys reaching tanh's flat ends and A not a
     /// multiple of 8.
     @Test(arguments: [5, 8, 37])

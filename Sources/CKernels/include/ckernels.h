@@ -23,6 +23,10 @@ void ck_widen_f16(const uint16_t *src, float *dst, long n);
 // exactly (dst then holds the same numbers), else 0 (dst is then not meaningful).
 int ck_narrow_f16_exact(const float *src, uint16_t *dst, long n);
 
+// values[i] = float(float16(values[i])) in place for n values: rounded to the nearest float16,
+// ties to even, as Swift's Float16(_:) rounds (F16C where the CPU has it).
+void ck_round_f16(float *values, long n);
+
 // Soft attention's scores for one row: scores[i] = Σ_{j < a} w[j] · tanh(keys[i·a + j] + query[j])
 // for i < regions. tanh is a rational approximation within a few ulp (Eigen's), also in the
 // portable version, so both give the same values up to the order of the sums.
