@@ -94,11 +94,8 @@ extension CaptionModel {
         let l = config.regionCount, f = config.featureSize, h = config.hiddenSize, b = images.shape[0]
         var mean = Tensor(shape: [b, f])
         images.data.withUnsafeBufferPointer { a in
-            mean.data.withUnsafeMutableBufferPointer { m in
-                for row in 0..<b {
-                    for i in 0..<l { RowKernels.add(a.baseAddress! + (row * l + i) * f, to: m.baseAddress! + row * f, count: f) }
-                    RowKernels.scale(m.baseAddress! + row * f, by: 1 / Float(l), count: f)
-                }
+            mean.data.withUnsafeMutableBufferPointer {
+                SoftAttention.meanRegions(a.baseAddress!, images: b, regionCount: l, featureSize: f, into: $0.baseAddress!)
             }
         }
         let projected = BatchMath.affine(mean, parameters[Self.initialStateWeightName]!, parameters[Self.initialStateBiasName]!)

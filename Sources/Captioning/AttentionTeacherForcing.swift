@@ -93,11 +93,8 @@ struct AttentionTeacherForcing {
         func image(_ i: Int) -> SoftAttention.Image {
             SoftAttention.Image(regions: regions.pointer + i * l * f, keys: keys.pointer + i * l * a)
         }
-        let mean = FloatBuffer(count: n * f)
-        for i in 0..<n {
-            for r in 0..<l { RowKernels.add(regions.pointer + (i * l + r) * f, to: mean.pointer + i * f, count: f) }
-            RowKernels.scale(mean.pointer + i * f, by: 1 / Float(l), count: f)
-        }
+        let mean = FloatBuffer(count: n * f, zeroed: false)
+        SoftAttention.meanRegions(regions.pointer, images: n, regionCount: l, featureSize: f, into: mean.pointer)
         // [h₀, c₀] = tanh(ā·W_init + b_init) `[n, 2H]`.
         let initial = FloatBuffer(count: n * 2 * h, zeroed: false)
         for i in 0..<n { (initial.pointer + i * 2 * h).update(from: initBias, count: 2 * h) }

@@ -26,7 +26,7 @@ public enum CaptionDecoding: Sendable {
         results.withUnsafeMutableBufferPointer { buffer in
             let target = UncheckedSendable(buffer)
             Parallel.forEach(shares) { share in
-                let mine = (share * features.count / shares)..<((share + 1) * features.count / shares)
+                let mine = Parallel.share(share, of: shares, features.count)
                 for first in stride(from: mine.lowerBound, to: mine.upperBound, by: Self.lockstep) {
                     let chunk = first..<min(first + Self.lockstep, mine.upperBound)
                     for (index, captions) in zip(chunk, decode(shared.value, features: Array(features[chunk]))) {

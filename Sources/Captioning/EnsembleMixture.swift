@@ -38,7 +38,7 @@ enum EnsembleMixture {
         // Per share, member and row: the max and Σ exp(z − max) over the share's columns.
         var partialMax = [Float](repeating: -.infinity, count: shares * m * rows)
         var partialSum = [Float](repeating: 0, count: shares * m * rows)
-        func panelRange(_ share: Int) -> Range<Int> { (share * panels / shares)..<((share + 1) * panels / shares) }
+        func panelRange(_ share: Int) -> Range<Int> { Parallel.share(share, of: shares, panels) }
         func columnRange(_ share: Int) -> Range<Int> {
             let mine = panelRange(share)
             return min(v, mine.lowerBound * PanelMatrix.width)..<min(v, mine.upperBound * PanelMatrix.width)

@@ -118,18 +118,13 @@ public struct FusedAttentionEnsemble: StepwiseDecoder {
         if workers > 1 { Parallel.forEach(count, body) } else { for i in 0..<count { body(i) } }
     }
 
-    /// The share `share` of `shares` of 0..<count.
-    private static func part(_ share: Int, of shares: Int, _ count: Int) -> Range<Int> {
-        (share * count / shares)..<((share + 1) * count / shares)
-    }
-
     /// C `// [rows, W.paddedColumns]` = A · W (+ C's initial values), over the cores by panels.
     private func multiply(_ matrix: PanelMatrix, _ a: UnsafePointer<Float>, lda: Int, rows: Int,
                           into c: UnsafeMutablePointer<Float>) {
         let shares = min(workers, matrix.panels)
         split(shares) { share in
             matrix.multiply(a, lda: lda, m: rows, kRange: 0..<matrix.rows,
-                            panels: Self.part(share, of: shares, matrix.panels), into: c, ldc: matrix.paddedColumns)
+                            panels: Parallel.share(share, of: shares, matrix.panels), into: c, ldc: matrix.paddedColumns)
         }
     }
 
@@ -149,11 +144,8 @@ public struct FusedAttentionEnsemble: StepwiseDecoder {
             let images = inputColumns.count == 1 && inputColumns[0] == 0..<width ? batch : batch.columns(inputColumns[index])
             var mean = [Float](repeating: 0, count: b * f)
             images.data.withUnsafeBufferPointer { p in
-                mean.withUnsafeMutableBufferPointer { mp in
-                    for row in 0..<b {
-                        for i in 0..<l { RowKernels.add(p.baseAddress! + (row * l + i) * f, to: mp.baseAddress! + row * f, count: f) }
-                        RowKernels.scale(mp.baseAddress! + row * f, by: 1 / Float(l), count: f)
-                    }
+                mean.withUnsafeMutableBufferPointer {
+                    SoftAttention.meanRegions(p.baseAddress!, images: b, regionCount: l, featureSize: f, into: $0.baseAddress!)
                 }
             }
             let initialColumns = member.initial.paddedColumns
@@ -248,7 +240,7 @@ public struct FusedAttentionEnsemble: StepwiseDecoder {
                 for member in 0..<m {
                     let matrix = members[member].queries
                     matrix.multiply(hPrev + member * h, lda: m * h, m: rows, kRange: 0..<h,
-                                    panels: Self.part(share, of: queryShares, matrix.panels),
+                                    panels: Parallel.share(share, of: queryShares, matrix.panels),
                                     into: q.baseAddress! + member * rows * queryColumns, ldc: queryColumns)
                 }
             }
@@ -274,7 +266,7 @@ public struct FusedAttentionEnsemble: StepwiseDecoder {
             let blocks = (h + FusedCaptionEnsemble.unitsPerBlock - 1) / FusedCaptionEnsemble.unitsPerBlock
             let gateShares = min(workers, blocks)
             split(gateShares) { share in
-                let mine = Self.part(share, of: gateShares, blocks)
+                let mine = Parallel.share(share, of: gateShares, blocks)
                 let units = (mine.lowerBound * FusedCaptionEnsemble.unitsPerBlock)..<min(h, mine.upperBound * FusedCaptionEnsemble.unitsPerBlock)
                 for member in 0..<m {
                     let preactivation = pre.baseAddress! + member * rows * gateColumns
@@ -298,7 +290,7 @@ public struct FusedAttentionEnsemble: StepwiseDecoder {
             // u = tanh(x + [h, ẑ] · [L_h; L_z]).
             let deepShares = min(workers, members[0].deepOutput.panels)
             split(deepShares) { share in
-                let panels = Self.part(share, of: deepShares, members[0].deepOutput.panels)
+                let panels = Parallel.share(share, of: deepShares, members[0].deepOutput.panels)
                 let columns = min(e, panels.lowerBound * PanelMatrix.width)..<min(e, panels.upperBound * PanelMatrix.width)
                 for member in 0..<m {
                     let out = u.baseAddress! + member * rows * deepColumns

@@ -197,7 +197,7 @@ public struct FusedCaptionEnsemble: StepwiseDecoder {
         (state.memory?.data ?? []).withUnsafeBufferPointer { cIn in
             let cell = self.cell
             Parallel.forEach(shares) { share in
-                let mine = (share * blocks / shares)..<((share + 1) * blocks / shares)
+                let mine = Parallel.share(share, of: shares, blocks)
                 let panels = (mine.lowerBound * g)..<(mine.upperBound * g)
                 for member in 0..<m {
                     let x = xh.baseAddress! + member * rows * width

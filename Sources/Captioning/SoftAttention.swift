@@ -22,6 +22,17 @@ struct SoftAttention {
     /// w `// [A]`, b_g `// [F]`.
     let score: UnsafePointer<Float>, gateBias: UnsafePointer<Float>
 
+    /// ā = (1/L) Σ_i a_i of each of `images` images' L regions `// [images, L·F]`, written to
+    /// `mean` `// [images, F]`: what h₀ and c₀ are made from.
+    static func meanRegions(_ regions: UnsafePointer<Float>, images: Int, regionCount l: Int, featureSize f: Int,
+                            into mean: UnsafeMutablePointer<Float>) {
+        mean.update(repeating: 0, count: images * f)
+        for image in 0..<images {
+            for i in 0..<l { RowKernels.add(regions + (image * l + i) * f, to: mean + image * f, count: f) }
+            RowKernels.scale(mean + image * f, by: 1 / Float(l), count: f)
+        }
+    }
+
     /// Where one row's image lives: its regions `// [L, F]` and keys `// [L, A]`.
     struct Image {
         var regions: UnsafePointer<Float>

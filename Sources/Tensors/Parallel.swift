@@ -26,6 +26,14 @@ public enum Parallel {
     }
 }
 
+extension Parallel {
+    /// Share `share` of `shares` contiguous, near-equal parts of 0..<count: how a split over the
+    /// workers divides its rows, panels or photos.
+    public static func share(_ share: Int, of shares: Int, _ count: Int) -> Range<Int> {
+        (share * count / shares)..<((share + 1) * count / shares)
+    }
+}
+
 /// Marks a value as safe to share with `Parallel.forEach` workers. Callers guarantee that
 /// workers touch disjoint memory (each writes its own slice of an output).
 public struct UncheckedSendable<Value>: @unchecked Sendable {
